@@ -1,0 +1,1 @@
+//! Codecs for Totem SRP, totempg, sync and service messages (no I/O)

@@ -1,0 +1,1 @@
+//! Pacemaker's policy engine: CIB + time in, transition graph out (no I/O)

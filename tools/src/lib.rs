@@ -1,0 +1,1 @@
+//! Shared machinery for the command-line tools (option parsing, output formats).
