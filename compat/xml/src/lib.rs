@@ -1,1 +1,24 @@
-//! Pacemaker's XML model: a mutable tree with libxml2-faithful attribute order, Pacemaker's text forms, MD5 digests, patchsets, an XPath subset
+//! Pacemaker's XML model.
+//!
+//! Modules:
+//! - [`tree`]: the mutable tree ([`Element`], [`Node`]); attribute order
+//!   behaves like libxml2's.
+//! - [`read`]: reading like `filename2xml` / `string2xml` (fast parser
+//!   first, libxml2 in recover mode for anything else). Does file I/O.
+//! - [`parse`]: the fast parser (pure).
+//! - [`libxml2`]: the fallback through libxml2 (FFI; the crate's only unsafe code).
+//! - [`text`]: Pacemaker's text forms (`pcmk__xml2text`) and libxml2's
+//!   formatted form used for `--output-as=xml`.
+//! - [`digest`]: on-disk, versioned and operation digests.
+//! - [`version`]: dotted version comparison (`compare_version`).
+
+pub mod digest;
+pub mod libxml2;
+pub mod parse;
+pub mod read;
+pub mod text;
+pub mod tree;
+pub mod version;
+
+pub use read::{parse, read_file, read_string, ParseError, Parsed};
+pub use tree::{Attr, Element, Node};

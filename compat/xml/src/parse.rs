@@ -1,0 +1,517 @@
+//! The fast XML parser.
+//!
+//! Pacemaker parses with libxml2 (`XML_PARSE_NOBLANKS | XML_PARSE_RECOVER`).
+//! This parser handles the well-formed documents Pacemaker deals with every
+//! day and builds exactly the tree libxml2 would; on anything else (a syntax
+//! error, a DOCTYPE, namespaces, a non-UTF-8 encoding, carriage returns,
+//! excessive depth) it returns [`Unsupported`] and the caller falls back to
+//! libxml2 itself ([`crate::libxml2`]), which gives the reference's recovery
+//! behaviour and messages. Tests check that both paths build equal trees.
+//!
+//! Whitespace-only text follows libxml2's "ignorable blanks" heuristic
+//! (`areBlanks` in parser.c) so elements come out empty or not exactly as
+//! with the reference.
+
+use crate::tree::{Element, Node};
+
+/// Why the fast parser declined the input (the caller then asks libxml2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported {
+    pub offset: usize,
+    pub reason: &'static str,
+}
+
+/// libxml2 refuses deeper nesting without `XML_PARSE_HUGE`.
+pub const MAX_DEPTH: usize = 256;
+/// libxml2's limit on one text node or attribute value without `XML_PARSE_HUGE`.
+const MAX_TEXT_LENGTH: usize = 10_000_000;
+/// libxml2's limit on a name without `XML_PARSE_HUGE`.
+const MAX_NAME_LENGTH: usize = 50_000;
+
+type Result<T> = std::result::Result<T, Unsupported>;
+
+/// Parse a complete document held in memory and return its root element.
+pub fn parse_document(input: &[u8]) -> Result<Element> {
+    let text = std::str::from_utf8(input).map_err(|e| Unsupported {
+        offset: e.valid_up_to(),
+        reason: "not UTF-8",
+    })?;
+    let mut p = Parser {
+        s: text.as_bytes(),
+        text,
+        pos: 0,
+    };
+    p.document()
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    text: &'a str,
+    pos: usize,
+}
+
+fn is_name_start(b: u8) -> bool {
+    b.is_ascii_alphabetic() || b == b'_'
+}
+
+fn is_name_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl<'a> Parser<'a> {
+    fn fail<T>(&self, reason: &'static str) -> Result<T> {
+        Err(Unsupported {
+            offset: self.pos,
+            reason,
+        })
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn starts_with(&self, pat: &[u8]) -> bool {
+        self.s[self.pos..].starts_with(pat)
+    }
+
+    fn skip_blanks(&mut self) {
+        while self.peek().is_some_and(is_blank) {
+            self.pos += 1;
+        }
+    }
+
+    fn find(&self, pat: &[u8]) -> Option<usize> {
+        self.s[self.pos..]
+            .windows(pat.len())
+            .position(|w| w == pat)
+            .map(|i| self.pos + i)
+    }
+
+    fn document(&mut self) -> Result<Element> {
+        if self.s.contains(&b'\r') {
+            return self.fail("carriage return (line-end normalisation)");
+        }
+        if self.starts_with("\u{feff}".as_bytes()) {
+            self.pos += 3;
+        }
+        if self.starts_with(b"<?xml") && self.s.get(self.pos + 5).is_some_and(|&b| is_blank(b)) {
+            self.xml_decl()?;
+        }
+        // Prolog: blanks, comments, processing instructions.
+        loop {
+            self.skip_blanks();
+            if self.starts_with(b"<!--") {
+                self.comment()?;
+            } else if self.starts_with(b"<?") {
+                self.pi()?;
+            } else if self.starts_with(b"<!") {
+                return self.fail("DOCTYPE or other declaration");
+            } else {
+                break;
+            }
+        }
+        if self.peek() != Some(b'<') {
+            return self.fail("no root element");
+        }
+        let root = self.element_tree()?;
+        // Epilogue: blanks, comments, processing instructions only.
+        loop {
+            self.skip_blanks();
+            if self.pos == self.s.len() {
+                return Ok(root);
+            }
+            if self.starts_with(b"<!--") {
+                self.comment()?;
+            } else if self.starts_with(b"<?") {
+                self.pi()?;
+            } else {
+                return self.fail("content after the root element");
+            }
+        }
+    }
+
+    fn xml_decl(&mut self) -> Result<()> {
+        let Some(end) = self.find(b"?>") else {
+            return self.fail("unterminated XML declaration");
+        };
+        let decl = &self.text[self.pos + 5..end];
+        if let Some(i) = decl.find("encoding") {
+            let rest = decl[i + 8..].trim_start();
+            let rest = rest.strip_prefix('=').unwrap_or("").trim_start();
+            let quote = rest.chars().next().unwrap_or(' ');
+            if quote != '"' && quote != '\'' {
+                return self.fail("malformed encoding declaration");
+            }
+            let value = rest[1..].split(quote).next().unwrap_or("");
+            if !value.eq_ignore_ascii_case("utf-8") && !value.eq_ignore_ascii_case("us-ascii") {
+                return self.fail("encoding other than UTF-8");
+            }
+        }
+        if !decl.trim_start().starts_with("version") {
+            return self.fail("XML declaration without version");
+        }
+        self.pos = end + 2;
+        Ok(())
+    }
+
+    fn comment(&mut self) -> Result<String> {
+        let start = self.pos + 4;
+        self.pos = start;
+        let Some(end) = self.find(b"--") else {
+            return self.fail("unterminated comment");
+        };
+        if self.s.get(end + 2) != Some(&b'>') {
+            self.pos = end;
+            return self.fail("'--' inside a comment");
+        }
+        let body = &self.text[start..end];
+        self.check_chars(body)?;
+        self.pos = end + 3;
+        Ok(body.to_owned())
+    }
+
+    fn pi(&mut self) -> Result<Node> {
+        self.pos += 2;
+        let target = self.name()?;
+        if target.eq_ignore_ascii_case("xml") {
+            return self.fail("misplaced XML declaration");
+        }
+        let Some(end) = self.find(b"?>") else {
+            return self.fail("unterminated processing instruction");
+        };
+        let raw = &self.text[self.pos..end];
+        if !raw.is_empty() && !raw.as_bytes()[0].is_ascii_whitespace() {
+            return self.fail("processing instruction target not followed by space");
+        }
+        let data = raw.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        self.check_chars(data)?;
+        self.pos = end + 2;
+        Ok(Node::Pi {
+            target,
+            data: data.to_owned(),
+        })
+    }
+
+    fn name(&mut self) -> Result<String> {
+        let start = self.pos;
+        if !self.peek().is_some_and(is_name_start) {
+            return self.fail("unsupported or malformed name");
+        }
+        while self.peek().is_some_and(is_name_char) {
+            self.pos += 1;
+        }
+        if self.peek().is_some_and(|b| b == b':' || b >= 0x80) {
+            return self.fail("namespaced or non-ASCII name");
+        }
+        if self.pos - start > MAX_NAME_LENGTH {
+            return self.fail("name too long");
+        }
+        Ok(self.text[start..self.pos].to_owned())
+    }
+
+    /// Characters that are not XML characters make libxml2 report an error.
+    fn check_chars(&self, s: &str) -> Result<()> {
+        for (i, b) in s.bytes().enumerate() {
+            if b < 0x20 && !matches!(b, b'\t' | b'\n') {
+                return Err(Unsupported {
+                    offset: self.pos + i,
+                    reason: "control character",
+                });
+            }
+        }
+        if s.contains(['\u{fffe}', '\u{ffff}']) {
+            return self.fail("non-character U+FFFE/U+FFFF");
+        }
+        Ok(())
+    }
+
+    /// Parse the root element and everything inside it, iteratively.
+    fn element_tree(&mut self) -> Result<Element> {
+        let mut stack: Vec<Element> = Vec::new();
+        let mut current = match self.start_tag()? {
+            Tag::Empty(e) => return Ok(e),
+            Tag::Open(e) => e,
+        };
+        loop {
+            match self.peek() {
+                None => return self.fail("unterminated element"),
+                Some(b'<') => {
+                    if self.starts_with(b"</") {
+                        self.pos += 2;
+                        let name = self.name()?;
+                        if name != current.name() {
+                            return self.fail("mismatched end tag");
+                        }
+                        self.skip_blanks();
+                        if self.peek() != Some(b'>') {
+                            return self.fail("malformed end tag");
+                        }
+                        self.pos += 1;
+                        match stack.pop() {
+                            None => return Ok(current),
+                            Some(mut parent) => {
+                                parent.children.push(Node::Element(current));
+                                current = parent;
+                            }
+                        }
+                    } else if self.starts_with(b"<!--") {
+                        let c = self.comment()?;
+                        current.children.push(Node::Comment(c));
+                    } else if self.starts_with(b"<![CDATA[") {
+                        self.pos += 9;
+                        let Some(end) = self.find(b"]]>") else {
+                            return self.fail("unterminated CDATA section");
+                        };
+                        let body = &self.text[self.pos..end];
+                        self.check_chars(body)?;
+                        self.pos = end + 3;
+                        current.children.push(Node::CData(body.to_owned()));
+                    } else if self.starts_with(b"<?") {
+                        let pi = self.pi()?;
+                        current.children.push(pi);
+                    } else if self.starts_with(b"<!") {
+                        return self.fail("declaration inside content");
+                    } else {
+                        match self.start_tag()? {
+                            Tag::Empty(e) => current.children.push(Node::Element(e)),
+                            Tag::Open(e) => {
+                                if stack.len() + 2 > MAX_DEPTH {
+                                    return self.fail("excessive depth");
+                                }
+                                stack.push(current);
+                                current = e;
+                            }
+                        }
+                    }
+                }
+                Some(_) => self.char_data(&mut current)?,
+            }
+        }
+    }
+
+    /// Text up to the next '<', with libxml2's blank-dropping heuristic.
+    fn char_data(&mut self, parent: &mut Element) -> Result<()> {
+        let start = self.pos;
+        let end = self.s[start..]
+            .iter()
+            .position(|&b| b == b'<')
+            .map_or(self.s.len(), |i| start + i);
+        if end == self.s.len() {
+            return self.fail("unterminated element");
+        }
+        let raw = &self.text[start..end];
+        self.pos = end;
+        if raw.bytes().all(is_blank) {
+            let next_is_end_tag = self.s.get(end + 1) == Some(&b'/');
+            let keep = (parent.children.is_empty() && next_is_end_tag)
+                || matches!(parent.children.last(), Some(Node::Text(_)))
+                || matches!(parent.children.first(), Some(Node::Text(_)));
+            if !keep {
+                return Ok(());
+            }
+        }
+        if raw.contains("]]>") {
+            return self.fail("']]>' in text");
+        }
+        let decoded = self.decode(raw, start, false)?;
+        self.check_chars(&decoded)?;
+        if decoded.len() > MAX_TEXT_LENGTH {
+            return self.fail("text node too long");
+        }
+        match parent.children.last_mut() {
+            Some(Node::Text(t)) => t.push_str(&decoded),
+            _ => parent.children.push(Node::Text(decoded)),
+        }
+        Ok(())
+    }
+
+    /// Decode entity and character references; in attribute values, also
+    /// normalise literal tabs and newlines to spaces.
+    fn decode(&self, raw: &str, offset: usize, attribute: bool) -> Result<String> {
+        if !(raw.contains('&') || attribute && raw.contains(['\t', '\n'])) {
+            return Ok(raw.to_owned());
+        }
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        let mut at = offset;
+        while let Some(i) = rest.find(['&', '\t', '\n']) {
+            let (before, tail) = rest.split_at(i);
+            out.push_str(before);
+            at += i;
+            if tail.as_bytes()[0] != b'&' {
+                out.push(if attribute {
+                    ' '
+                } else {
+                    tail.as_bytes()[0] as char
+                });
+                rest = &tail[1..];
+                at += 1;
+                continue;
+            }
+            let Some(semi) = tail.find(';') else {
+                return Err(Unsupported {
+                    offset: at,
+                    reason: "unterminated reference",
+                });
+            };
+            let reference = &tail[1..semi];
+            let c = match reference {
+                "lt" => '<',
+                "gt" => '>',
+                "amp" => '&',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => char_reference(reference).ok_or(Unsupported {
+                    offset: at,
+                    reason: "unknown entity or bad character reference",
+                })?,
+            };
+            out.push(c);
+            rest = &tail[semi + 1..];
+            at += semi + 1;
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn start_tag(&mut self) -> Result<Tag> {
+        self.pos += 1; // '<'
+        let mut e = Element::new(self.name()?);
+        loop {
+            let had_space = self.peek().is_some_and(is_blank);
+            self.skip_blanks();
+            match self.peek() {
+                Some(b'/') => {
+                    if self.s.get(self.pos + 1) != Some(&b'>') {
+                        return self.fail("malformed empty-element tag");
+                    }
+                    self.pos += 2;
+                    return Ok(Tag::Empty(e));
+                }
+                Some(b'>') => {
+                    self.pos += 1;
+                    return Ok(Tag::Open(e));
+                }
+                Some(_) if had_space => {
+                    let name = self.name()?;
+                    if name == "xmlns" {
+                        return self.fail("namespace declaration");
+                    }
+                    self.skip_blanks();
+                    if self.peek() != Some(b'=') {
+                        return self.fail("attribute without value");
+                    }
+                    self.pos += 1;
+                    self.skip_blanks();
+                    let quote = match self.peek() {
+                        Some(q @ (b'"' | b'\'')) => q,
+                        _ => return self.fail("unquoted attribute value"),
+                    };
+                    self.pos += 1;
+                    let start = self.pos;
+                    let Some(len) = self.s[start..].iter().position(|&b| b == quote) else {
+                        return self.fail("unterminated attribute value");
+                    };
+                    let raw = &self.text[start..start + len];
+                    if raw.contains('<') {
+                        return self.fail("'<' in attribute value");
+                    }
+                    let value = self.decode(raw, start, true)?;
+                    self.check_chars(&value)?;
+                    if value.len() > MAX_TEXT_LENGTH {
+                        return self.fail("attribute value too long");
+                    }
+                    if e.has_attr(&name) {
+                        return self.fail("duplicate attribute");
+                    }
+                    e.attrs_mut().push(crate::tree::Attr { name, value });
+                    self.pos = start + len + 1;
+                }
+                Some(_) => return self.fail("attributes must be separated by space"),
+                None => return self.fail("unterminated start tag"),
+            }
+        }
+    }
+}
+
+fn char_reference(r: &str) -> Option<char> {
+    let code = if let Some(hex) = r.strip_prefix("#x") {
+        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(hex, 16).ok()?
+    } else if let Some(dec) = r.strip_prefix('#') {
+        if dec.is_empty() || !dec.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        dec.parse().ok()?
+    } else {
+        return None;
+    };
+    let c = char::from_u32(code)?;
+    let is_xml_char = matches!(code, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..);
+    is_xml_char.then_some(c)
+}
+
+enum Tag {
+    Empty(Element),
+    Open(Element),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Element {
+        parse_document(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn attributes_are_decoded_and_normalised() {
+        let e = p("<a x='1&lt;2' y=\"a\tb\nc&#10;d\"/>");
+        assert_eq!(e.attr("x"), Some("1<2"));
+        assert_eq!(e.attr("y"), Some("a b c\nd"));
+    }
+
+    #[test]
+    fn blanks_follow_libxml2_heuristic() {
+        let e = p("<a>\n  <b>  </b>\n  <c/>\n</a>");
+        assert_eq!(e.children.len(), 2);
+        let b = e.first_element("b").unwrap();
+        assert_eq!(b.children, vec![Node::Text("  ".into())]);
+        let e = p("<a>x <b/> </a>");
+        assert_eq!(e.children.len(), 3);
+    }
+
+    #[test]
+    fn declines_what_it_does_not_model() {
+        for bad in [
+            "<a xmlns='u'/>",
+            "<x:a/>",
+            "<!DOCTYPE a><a/>",
+            "<a>",
+            "<a></b>",
+            "<a b='1' b='2'/>",
+            "<a>&foo;</a>",
+            "<a>\r\n</a>",
+            "",
+            "<a/><b/>",
+            "<a b='<'/>",
+            "<?xml version='1.0' encoding='ISO-8859-1'?><a/>",
+        ] {
+            assert!(parse_document(bad.as_bytes()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = "<a>".repeat(300) + &"</a>".repeat(300);
+        assert!(parse_document(deep.as_bytes()).is_err());
+        let ok = "<a>".repeat(200) + &"</a>".repeat(200);
+        assert!(parse_document(ok.as_bytes()).is_ok());
+    }
+}
