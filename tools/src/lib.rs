@@ -14,6 +14,10 @@
 //! - [`log`]: `-V` verbosity, `PCMK_debug`/`PCMK_stderr`, libqb-style lines.
 //! - [`scan`]: `strtoll` and `pcmk__scan_*` number parsing.
 //! - [`app`]: [`app::main`] runs a tool the way the reference's tools run.
+//! - [`getopt`]: GNU `getopt_long()` for tools that still use it (Corosync's
+//!   tools; cibadmin and crm_shadow through [`legacy`]).
+//! - [`legacy`]: Pacemaker's pre-GOption tables and help
+//!   (`pcmk__cli_option_t`, `pcmk__cli_help()`): cibadmin, crm_shadow, daemons.
 //! - [`version`]: the version numbers we report (Pacemaker 2.1.5).
 //!
 //! # Writing a tool
@@ -104,8 +108,10 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod getopt;
 pub mod goption;
 pub mod help;
+pub mod legacy;
 pub mod log;
 pub mod options;
 pub mod output;
