@@ -487,3 +487,24 @@ fn pcmk_tools_api_version() -> String {
     let end = start + r.stdout[start..].find('"').expect("closing quote");
     r.stdout[start..end].to_string()
 }
+
+/// A reader that goes away must not make us panic: we stop quietly.
+#[test]
+fn closed_stdout_pipe_is_quiet() {
+    let bin = ours("crm_error");
+    let mut args = vec!["--".to_string()];
+    // Far more than a pipe buffer holds, so writes hit the closed pipe.
+    args.extend((1..=20000).map(|c| c.to_string()));
+    let mut child = Command::new(&bin)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn crm_error");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for crm_error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
