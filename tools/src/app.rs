@@ -78,7 +78,10 @@ pub fn run(
             return CrmExit::USAGE.into();
         }
     };
-    let verbosity = u32::try_from(parsed.count("verbose")).unwrap_or(u32::MAX);
+    // Tolerant lookups: a spec without the common options has no such entries.
+    let count = |long: &str| parsed.occurrences.iter().filter(|o| o.long == long).count();
+    let verbosity = u32::try_from(count("verbose")).unwrap_or(u32::MAX);
+    let version = count("version") > 0;
     log::init_cli(spec.name, verbosity);
 
     let out = match Output::from_command_line(spec, &parsed, &argv) {
@@ -102,6 +105,10 @@ pub fn run(
         }
     };
 
+    // pcmk__output_new() exports the format for agents the tool runs
+    // (crm_resource --validate, stonith_admin). Still single-threaded here.
+    std::env::set_var("OCF_OUTPUT_FORMAT", out.format().name());
+
     let mut tool = Tool {
         spec,
         argv,
@@ -111,7 +118,7 @@ pub fn run(
         verbosity,
         error: None,
     };
-    let status = if tool.parsed.is_set("version") {
+    let status = if version {
         tool.out.version(false);
         CrmExit::OK
     } else {
