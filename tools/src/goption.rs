@@ -864,6 +864,26 @@ mod tests {
     }
 
     #[test]
+    fn remaining_entry_collects_operands() {
+        let spec = CommandSpec {
+            remaining: Some(""),
+            ..CommandSpec::new("rest", "rest - collect")
+        };
+        let p = match parse(&spec, &argv(&["a", "-V", "--", "-b", "-"])) {
+            Ok(Outcome::Run(p)) => p,
+            other => panic!("{other:?}"),
+        };
+        let rest: Vec<_> = p.remaining.iter().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(rest, ["a", "-b", "-"]);
+        assert!(p.args.is_empty());
+        assert_eq!(p.count("verbose"), 1);
+        match parse(&spec, &argv(&["--help"])) {
+            Ok(Outcome::Help(h)) => assert!(h.starts_with("Usage:\n  tester [OPTION?]\n\n")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn prgname_is_the_basename() {
         assert_eq!(
             prgname(&[OsString::from("/usr/sbin/crm_error")]),

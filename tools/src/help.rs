@@ -28,7 +28,7 @@ pub fn render(
     let mut s = String::new();
 
     let _ = write!(s, "Usage:\n  {prgname} [OPTION?]");
-    if let Some(rest) = spec.remaining {
+    if let Some(rest) = spec.remaining.filter(|r| !r.is_empty()) {
         let _ = write!(s, " {rest}");
     }
     if let Some(params) = spec.parameters {

@@ -154,8 +154,9 @@ pub struct CommandSpec {
     /// `pcmk__cmdline_preproc()` (e.g. `"xSX"` for crm_verify). `None` for
     /// tools that pass `NULL`.
     pub attached_values: Option<&'static str>,
-    /// Placeholder of a `G_OPTION_REMAINING` entry, when the tool collects
-    /// non-option arguments that way (it is printed on the usage line).
+    /// Set when the tool collects non-option arguments with a
+    /// `G_OPTION_REMAINING` entry: its placeholder for the usage line, or
+    /// `""` when the reference gives none (crm_resource, schedulerd).
     pub remaining: Option<&'static str>,
 }
 
