@@ -1,0 +1,116 @@
+//! Per-variant resource queries (`resource_object_functions_t`): whether a
+//! resource is active, its role, where it is.
+
+use crate::model::{rflags, NodeId, RscId, Variant, WorkingSet};
+use crate::util::Role;
+
+/// `fns->active`: with `all`, whether every part is active, else any.
+pub fn active(ws: &WorkingSet, r: RscId, all: bool) -> bool {
+    let rsc = &ws.resources[r];
+    match rsc.variant {
+        Variant::Native => {
+            for &n in &rsc.running_on {
+                let node = &ws.nodes[n];
+                if node.unclean {
+                    return true;
+                } else if !node.online && rsc.is_set(rflags::MANAGED) {
+                    continue;
+                } else {
+                    return true;
+                }
+            }
+            false
+        }
+        Variant::Group => {
+            let mut c_all = true;
+            let mut c_any = false;
+            for &c in &rsc.children {
+                if active(ws, c, all) {
+                    c_any = true;
+                } else {
+                    c_all = false;
+                }
+            }
+            c_any && !(all && !c_all)
+        }
+        Variant::Clone | Variant::Container => {
+            for &c in &rsc.children {
+                let ca = active(ws, c, all);
+                if !all && ca {
+                    return true;
+                } else if all && !ca {
+                    return false;
+                }
+            }
+            all
+        }
+    }
+}
+
+/// `fns->state`: the current (or next) role; the highest of any child.
+pub fn state(ws: &WorkingSet, r: RscId, current: bool) -> Role {
+    let rsc = &ws.resources[r];
+    match rsc.variant {
+        Variant::Native => {
+            if current {
+                rsc.role
+            } else {
+                rsc.next_role
+            }
+        }
+        _ => rsc
+            .children
+            .iter()
+            .map(|&c| state(ws, c, current))
+            .max()
+            .unwrap_or(Role::Unknown),
+    }
+}
+
+/// `fns->location` (`native_location`): the nodes a resource is on
+/// (`current` 1 = running, 2 = running or pending, 0 = assigned), and the
+/// single node if there is exactly one.
+pub fn location(
+    ws: &WorkingSet,
+    r: RscId,
+    list: Option<&mut Vec<NodeId>>,
+    current: u8,
+) -> Option<NodeId> {
+    let rsc = &ws.resources[r];
+    let mut result: Vec<NodeId> = Vec::new();
+    if !rsc.children.is_empty() {
+        for &c in &rsc.children {
+            location(ws, c, Some(&mut result), current);
+        }
+    } else if current != 0 {
+        result.extend(rsc.running_on.iter().copied());
+        if current == 2 {
+            if let Some(p) = rsc.pending_node {
+                if !result
+                    .iter()
+                    .any(|&n| ws.nodes[n].id.eq_ignore_ascii_case(&ws.nodes[p].id))
+                {
+                    result.push(p);
+                }
+            }
+        }
+    } else if let Some(a) = rsc.allocated_to {
+        result.push(a.node);
+    }
+    let one = if result.len() == 1 {
+        Some(result[0])
+    } else {
+        None
+    };
+    if let Some(list) = list {
+        for n in result {
+            if !list
+                .iter()
+                .any(|&x| ws.nodes[x].id.eq_ignore_ascii_case(&ws.nodes[n].id))
+            {
+                list.push(n);
+            }
+        }
+    }
+    one
+}
