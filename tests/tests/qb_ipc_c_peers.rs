@@ -283,3 +283,44 @@ fn libqb_server_enforced_buffer_size_is_honoured() {
     assert_eq!(srv.lines.next().unwrap().unwrap(), "stopped");
     srv.child.wait().unwrap();
 }
+
+#[test]
+fn async_client_with_a_libqb_server() {
+    let Some(exe) = common::build_c(
+        "async_client_with_a_libqb_server",
+        "qb_server_async",
+        SERVER_C,
+    ) else {
+        return;
+    };
+    let service = common::unique_service("cserver-async");
+    let mut srv = start_c_server(&exe, &service, &[]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = qb_ipc::AsyncClient::connect(&service, 8192).await.unwrap();
+        assert_eq!(c.server_credentials().pid, srv.child.id() as i32);
+        let t = Some(Duration::from_secs(5));
+        let resp = c.send_recv(&common::request(2, b"50"), t).await.unwrap();
+        assert_eq!(&resp[RESPONSE_HEADER_SIZE..], b"50");
+        for i in 0..50 {
+            let ev = tokio::time::timeout(Duration::from_secs(5), c.recv_event())
+                .await
+                .expect("event in time")
+                .unwrap();
+            assert_eq!(&ev[RESPONSE_HEADER_SIZE..], format!("event {i}").as_bytes());
+        }
+        // No more events: the wait is cancel-safe and simply times out.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), c.recv_event())
+                .await
+                .is_err()
+        );
+        c.send_recv(&common::request(5, b"stop"), t).await.unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(5), c.recv_event())
+            .await
+            .expect("hang-up noticed");
+        assert!(matches!(r, Err(Error::NotConnected)), "{r:?}");
+    });
+    assert_eq!(srv.lines.next().unwrap().unwrap(), "stopped");
+    srv.child.wait().unwrap();
+}

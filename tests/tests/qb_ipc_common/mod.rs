@@ -102,6 +102,15 @@ pub fn our_server_dirs() -> BTreeSet<String> {
     shm_entries(&format!("qb-{}-", std::process::id()))
 }
 
+/// Our connection directories serving `service` (those holding its rings).
+pub fn service_dirs(service: &str) -> BTreeSet<String> {
+    let marker = format!("qb-request-{service}-header");
+    our_server_dirs()
+        .into_iter()
+        .filter(|d| Path::new("/dev/shm").join(d).join(&marker).exists())
+        .collect()
+}
+
 /// Open descriptors of this process.
 pub fn fd_count() -> usize {
     std::fs::read_dir("/proc/self/fd")
