@@ -6,6 +6,8 @@
 //! - [`run`]: run a command with `LC_ALL=C` and capture stdout, stderr and exit code.
 //! - [`skip!`]: print why a test is skipped and return from it.
 
+pub mod lab;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
