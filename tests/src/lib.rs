@@ -5,8 +5,11 @@
 //! - [`conformance_dir`]: the reference's regression data in `../shared/conformance`.
 //! - [`run`]: run a command with `LC_ALL=C` and capture stdout, stderr and exit code.
 //! - [`skip!`]: print why a test is skipped and return from it.
+//! - [`fuzz`]: the deterministic mutation fuzzer CI runs every fuzz target with.
 
 pub mod lab;
+
+pub mod fuzz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -134,27 +134,50 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `<?xml version="1.0" [encoding="UTF-8"] [standalone="yes|no"]?>`,
+    /// exactly; anything libxml2 would warn about goes to libxml2.
     fn xml_decl(&mut self) -> Result<()> {
-        let Some(end) = self.find(b"?>") else {
-            return self.fail("unterminated XML declaration");
-        };
-        let decl = &self.text[self.pos + 5..end];
-        if let Some(i) = decl.find("encoding") {
-            let rest = decl[i + 8..].trim_start();
-            let rest = rest.strip_prefix('=').unwrap_or("").trim_start();
-            let quote = rest.chars().next().unwrap_or(' ');
-            if quote != '"' && quote != '\'' {
-                return self.fail("malformed encoding declaration");
+        self.pos += 5;
+        let mut seen_version = false;
+        for key in ["version", "encoding", "standalone"] {
+            let save = self.pos;
+            self.skip_blanks();
+            if !self.starts_with(key.as_bytes()) || self.pos == save {
+                self.pos = save;
+                continue;
             }
-            let value = rest[1..].split(quote).next().unwrap_or("");
-            if !value.eq_ignore_ascii_case("utf-8") && !value.eq_ignore_ascii_case("us-ascii") {
-                return self.fail("encoding other than UTF-8");
+            self.pos += key.len();
+            self.skip_blanks();
+            if self.peek() != Some(b'=') {
+                return self.fail("malformed XML declaration");
             }
+            self.pos += 1;
+            self.skip_blanks();
+            let quote = match self.peek() {
+                Some(q @ (b'"' | b'\'')) => q,
+                _ => return self.fail("malformed XML declaration"),
+            };
+            self.pos += 1;
+            let Some(len) = self.s[self.pos..].iter().position(|&b| b == quote) else {
+                return self.fail("malformed XML declaration");
+            };
+            let value = &self.text[self.pos..self.pos + len];
+            self.pos += len + 1;
+            let ok = match key {
+                "version" => value == "1.0",
+                "encoding" => value.eq_ignore_ascii_case("utf-8"),
+                _ => value == "yes" || value == "no",
+            };
+            if !ok {
+                return self.fail("XML declaration value the fast parser does not handle");
+            }
+            seen_version |= key == "version";
         }
-        if !decl.trim_start().starts_with("version") {
-            return self.fail("XML declaration without version");
+        self.skip_blanks();
+        if !seen_version || !self.starts_with(b"?>") {
+            return self.fail("malformed XML declaration");
         }
-        self.pos = end + 2;
+        self.pos += 2;
         Ok(())
     }
 
@@ -177,17 +200,18 @@ impl<'a> Parser<'a> {
     fn pi(&mut self) -> Result<Node> {
         self.pos += 2;
         let target = self.name()?;
-        if target.eq_ignore_ascii_case("xml") {
-            return self.fail("misplaced XML declaration");
+        // libxml2 rejects "xml" and warns about other targets starting so.
+        if target.len() >= 3 && target[..3].eq_ignore_ascii_case("xml") {
+            return self.fail("reserved processing instruction target");
         }
         let Some(end) = self.find(b"?>") else {
             return self.fail("unterminated processing instruction");
         };
         let raw = &self.text[self.pos..end];
-        if !raw.is_empty() && !raw.as_bytes()[0].is_ascii_whitespace() {
+        if !raw.is_empty() && !is_blank(raw.as_bytes()[0]) {
             return self.fail("processing instruction target not followed by space");
         }
-        let data = raw.trim_start_matches(|c: char| c.is_ascii_whitespace());
+        let data = raw.trim_start_matches(|c: char| c.is_ascii() && is_blank(c as u8));
         self.check_chars(data)?;
         self.pos = end + 2;
         Ok(Node::Pi {
@@ -231,10 +255,10 @@ impl<'a> Parser<'a> {
 
     /// Parse the root element and everything inside it, iteratively.
     fn element_tree(&mut self) -> Result<Element> {
-        let mut stack: Vec<Element> = Vec::new();
+        let mut stack: Vec<Open> = Vec::new();
         let mut current = match self.start_tag()? {
             Tag::Empty(e) => return Ok(e),
-            Tag::Open(e) => e,
+            Tag::Open(e) => Open::new(e),
         };
         loop {
             match self.peek() {
@@ -243,7 +267,7 @@ impl<'a> Parser<'a> {
                     if self.starts_with(b"</") {
                         self.pos += 2;
                         let name = self.name()?;
-                        if name != current.name() {
+                        if name != current.element.name() {
                             return self.fail("mismatched end tag");
                         }
                         self.skip_blanks();
@@ -252,15 +276,15 @@ impl<'a> Parser<'a> {
                         }
                         self.pos += 1;
                         match stack.pop() {
-                            None => return Ok(current),
+                            None => return Ok(current.element),
                             Some(mut parent) => {
-                                parent.children.push(Node::Element(current));
+                                parent.element.children.push(Node::Element(current.element));
                                 current = parent;
                             }
                         }
                     } else if self.starts_with(b"<!--") {
                         let c = self.comment()?;
-                        current.children.push(Node::Comment(c));
+                        current.element.children.push(Node::Comment(c));
                     } else if self.starts_with(b"<![CDATA[") {
                         self.pos += 9;
                         let Some(end) = self.find(b"]]>") else {
@@ -269,21 +293,25 @@ impl<'a> Parser<'a> {
                         let body = &self.text[self.pos..end];
                         self.check_chars(body)?;
                         self.pos = end + 3;
-                        current.children.push(Node::CData(body.to_owned()));
+                        // libxml2 merges adjacent CDATA sections.
+                        match current.element.children.last_mut() {
+                            Some(Node::CData(prev)) => prev.push_str(body),
+                            _ => current.element.children.push(Node::CData(body.to_owned())),
+                        }
                     } else if self.starts_with(b"<?") {
                         let pi = self.pi()?;
-                        current.children.push(pi);
+                        current.element.children.push(pi);
                     } else if self.starts_with(b"<!") {
                         return self.fail("declaration inside content");
                     } else {
                         match self.start_tag()? {
-                            Tag::Empty(e) => current.children.push(Node::Element(e)),
+                            Tag::Empty(e) => current.element.children.push(Node::Element(e)),
                             Tag::Open(e) => {
                                 if stack.len() + 2 > MAX_DEPTH {
                                     return self.fail("excessive depth");
                                 }
                                 stack.push(current);
-                                current = e;
+                                current = Open::new(e);
                             }
                         }
                     }
@@ -293,8 +321,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Text up to the next '<', with libxml2's blank-dropping heuristic.
-    fn char_data(&mut self, parent: &mut Element) -> Result<()> {
+    /// Text up to the next '<'. libxml2 hands it over in chunks separated
+    /// by references, and drops a chunk of blanks when its heuristic calls
+    /// it ignorable (`areBlanks`); once an element has kept text that began
+    /// with a blank (or held non-ASCII), it keeps every later blank chunk.
+    fn char_data(&mut self, open: &mut Open) -> Result<()> {
         let start = self.pos;
         let end = self.s[start..]
             .iter()
@@ -305,26 +336,70 @@ impl<'a> Parser<'a> {
         }
         let raw = &self.text[start..end];
         self.pos = end;
-        if raw.bytes().all(is_blank) {
-            let next_is_end_tag = self.s.get(end + 1) == Some(&b'/');
-            let keep = (parent.children.is_empty() && next_is_end_tag)
-                || matches!(parent.children.last(), Some(Node::Text(_)))
-                || matches!(parent.children.first(), Some(Node::Text(_)));
-            if !keep {
-                return Ok(());
-            }
-        }
         if raw.contains("]]>") {
             return self.fail("']]>' in text");
         }
-        let decoded = self.decode(raw, start, false)?;
-        self.check_chars(&decoded)?;
-        if decoded.len() > MAX_TEXT_LENGTH {
-            return self.fail("text node too long");
+        let next_is_end_tag = self.s.get(end + 1) == Some(&b'/');
+        let mut decoded = String::new();
+        let mut rest = raw;
+        let mut at = start;
+        loop {
+            let chunk_len = rest.find('&').unwrap_or(rest.len());
+            let chunk = &rest[..chunk_len];
+            let followed_by_reference = chunk_len < rest.len();
+            if !chunk.is_empty() {
+                let keep = if chunk.bytes().all(is_blank) {
+                    let e = &open.element;
+                    let keep = open.keeps_blanks
+                        || followed_by_reference
+                        || (e.children.is_empty() && decoded.is_empty() && next_is_end_tag)
+                        || !decoded.is_empty()
+                        || matches!(e.children.last(), Some(Node::Text(_)))
+                        || matches!(e.children.first(), Some(Node::Text(_)));
+                    if keep {
+                        open.keeps_blanks = true;
+                    }
+                    keep
+                } else {
+                    if is_blank(chunk.as_bytes()[0]) || !chunk.is_ascii() {
+                        open.keeps_blanks = true;
+                    }
+                    true
+                };
+                if keep {
+                    decoded.push_str(chunk);
+                }
+            }
+            if !followed_by_reference {
+                break;
+            }
+            let tail = &rest[chunk_len..];
+            let Some(semi) = tail.find(';') else {
+                return Err(Unsupported {
+                    offset: at + chunk_len,
+                    reason: "unterminated reference",
+                });
+            };
+            decoded.push(reference(&tail[1..semi]).ok_or(Unsupported {
+                offset: at + chunk_len,
+                reason: "unknown entity or bad character reference",
+            })?);
+            at += chunk_len + semi + 1;
+            rest = &tail[semi + 1..];
         }
+        if decoded.is_empty() {
+            return Ok(());
+        }
+        self.check_chars(&decoded)?;
+        let parent = &mut open.element;
         match parent.children.last_mut() {
             Some(Node::Text(t)) => t.push_str(&decoded),
             _ => parent.children.push(Node::Text(decoded)),
+        }
+        if let Some(Node::Text(t)) = parent.children.last() {
+            if t.len() > MAX_TEXT_LENGTH {
+                return self.fail("text node too long");
+            }
         }
         Ok(())
     }
@@ -358,19 +433,10 @@ impl<'a> Parser<'a> {
                     reason: "unterminated reference",
                 });
             };
-            let reference = &tail[1..semi];
-            let c = match reference {
-                "lt" => '<',
-                "gt" => '>',
-                "amp" => '&',
-                "quot" => '"',
-                "apos" => '\'',
-                _ => char_reference(reference).ok_or(Unsupported {
-                    offset: at,
-                    reason: "unknown entity or bad character reference",
-                })?,
-            };
-            out.push(c);
+            out.push(reference(&tail[1..semi]).ok_or(Unsupported {
+                offset: at,
+                reason: "unknown entity or bad character reference",
+            })?);
             rest = &tail[semi + 1..];
             at += semi + 1;
         }
@@ -438,6 +504,18 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// The character a predefined entity or character reference stands for.
+fn reference(r: &str) -> Option<char> {
+    match r {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => char_reference(r),
+    }
+}
+
 fn char_reference(r: &str) -> Option<char> {
     let code = if let Some(hex) = r.strip_prefix("#x") {
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -455,6 +533,22 @@ fn char_reference(r: &str) -> Option<char> {
     let c = char::from_u32(code)?;
     let is_xml_char = matches!(code, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..);
     is_xml_char.then_some(c)
+}
+
+/// An element being parsed, with libxml2's per-element blank state
+/// (`*ctxt->space == -2`: blanks are no longer ignorable here).
+struct Open {
+    element: Element,
+    keeps_blanks: bool,
+}
+
+impl Open {
+    fn new(element: Element) -> Self {
+        Open {
+            element,
+            keeps_blanks: false,
+        }
+    }
 }
 
 enum Tag {
