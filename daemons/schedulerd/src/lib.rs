@@ -31,14 +31,90 @@
 
 pub mod actions;
 pub mod assign;
+pub mod constraints;
 pub mod glib;
+pub mod graph;
+pub mod internal;
 pub mod iso8601;
 pub mod model;
+pub mod ordering;
+pub mod posix_re;
+pub mod promotable;
 pub mod rscfns;
 pub mod rules;
+pub mod schedule;
 pub mod unpack;
 pub mod util;
 pub mod xml;
+
+use pcmk_xml::Element;
+
+use crate::iso8601::CrmTime;
+use crate::model::{wsflags, WorkingSet};
+
+/// What a scheduler run is asked to do besides scheduling.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Record allocation scores in [`WorkingSet::messages`] (`-s`).
+    pub show_scores: bool,
+    /// Record utilization information (`-U`).
+    pub show_utilization: bool,
+    /// Stop after unpacking constraints (`pe_flag_check_config`).
+    pub check_config: bool,
+}
+
+/// The outcome of a scheduler run: the working set it computed (for
+/// status and summary output) and the transition graph.
+pub struct Transition {
+    pub ws: WorkingSet,
+    pub graph: Element,
+}
+
+/// Unpack a CIB into a working set (`cluster_status` with the flags the
+/// scheduler uses).
+pub fn unpack(cib: &Element, now: CrmTime, opts: &Options) -> WorkingSet {
+    let mut ws = WorkingSet::new(cib, now);
+    ws.show_scores = opts.show_scores;
+    if opts.show_scores {
+        ws.set(wsflags::SHOW_SCORES);
+    }
+    if opts.show_utilization {
+        ws.set(wsflags::SHOW_UTILIZATION);
+    }
+    if opts.check_config {
+        ws.set(wsflags::CHECK_CONFIG);
+    }
+    unpack::cluster_status(&mut ws);
+    ws
+}
+
+/// Run the scheduler on an unpacked working set (`pcmk__schedule_actions`
+/// after `unpack_cib`).
+#[doc(alias = "pcmk__schedule_actions")]
+pub fn schedule_unpacked(ws: &mut WorkingSet) -> Element {
+    assign::apply_node_health(ws);
+    constraints::unpack_constraints(ws);
+    if ws.is_set(wsflags::CHECK_CONFIG) {
+        return Element::new("transition_graph");
+    }
+    assign::apply_node_criteria(ws);
+    constraints::create_internal_constraints(ws);
+    schedule::handle_rsc_config_changes(ws);
+    assign::allocate_resources(ws);
+    schedule::schedule_resource_actions(ws);
+    ordering::fencing::schedule_fencing_and_shutdowns(ws);
+    ordering::apply_orderings(ws);
+    graph::create_graph(ws).xml
+}
+
+/// From a CIB and a time, the transition that brings the cluster to its
+/// desired state.
+#[doc(alias = "pcmk__schedule_actions")]
+pub fn schedule(cib: &Element, now: CrmTime, opts: &Options) -> Transition {
+    let mut ws = unpack(cib, now, opts);
+    let graph = schedule_unpacked(&mut ws);
+    Transition { ws, graph }
+}
 
 /// The CRM feature set this scheduler implements (Pacemaker 2.1.5).
 pub const CRM_FEATURE_SET: &str = "3.16.1";

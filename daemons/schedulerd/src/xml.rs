@@ -188,6 +188,22 @@ impl XmlDoc {
         id
     }
 
+    /// Replace the children of `parent` (each is re-parented).
+    pub fn set_children(&mut self, parent: XmlId, children: Vec<XmlId>) {
+        for &c in &self.nodes[parent as usize].children.clone() {
+            self.nodes[c as usize].parent = None;
+        }
+        for &c in &children {
+            if let Some(p) = self.nodes[c as usize].parent {
+                if p != parent {
+                    self.nodes[p as usize].children.retain(|&x| x != c);
+                }
+            }
+            self.nodes[c as usize].parent = Some(parent);
+        }
+        self.nodes[parent as usize].children = children;
+    }
+
     /// Detach an element from its parent.
     pub fn unlink(&mut self, id: XmlId) {
         if let Some(p) = self.nodes[id as usize].parent.take() {

@@ -224,7 +224,7 @@ fn on_fail_value(ws: &WorkingSet, act: &Action) -> Option<String> {
             return Some(on_fail.to_owned());
         }
         return None;
-    } else if is_task("delete") {
+    } else if is_task("lrm_delete") {
         return Some("ignore".into());
     } else if value
         .as_deref()
@@ -474,7 +474,7 @@ pub fn draft_action(
         before: Vec::new(),
         after: Vec::new(),
     };
-    if task.eq_ignore_ascii_case("delete") {
+    if task.eq_ignore_ascii_case("lrm_delete") {
         act.set(aflags::DC);
     }
     if optional {
@@ -723,7 +723,7 @@ pub fn rsc_action(
 
 /// `pe__clear_resource_history`.
 pub fn clear_resource_history(ws: &mut WorkingSet, rsc: RscId, node: NodeId) -> ActionId {
-    rsc_action(ws, rsc, "delete", Some(node), false)
+    rsc_action(ws, rsc, "lrm_delete", Some(node), false)
 }
 
 /// `pe__clear_failcount`.
