@@ -65,7 +65,7 @@ fn xml_text_form_reparses() {
             let lossy = root.descendants().any(|e| {
             e.attrs()
                 .iter()
-                .any(|a| a.value.bytes().any(|b| b < 0x20 || b >= 0x7f || b == b'\\'))
+                .any(|a| a.value.bytes().any(|b| !(0x20..0x7f).contains(&b) || b == b'\\'))
                 // Processing instructions are not printed at all, and CDATA
                 // sections left adjacent by stripping text merge on re-reading.
                 || e.children.iter().any(|c| matches!(c, pcmk_xml::Node::Pi { .. } | pcmk_xml::Node::CData(_)))
