@@ -202,6 +202,7 @@ impl Lab {
         fs::create_dir_all(&root)
             .map_err(|e| LabError::io(format!("creating {}", root.display()), e))?;
         set_mode(&root, 0o755)?;
+        stale::cleanup_stale_dirs();
         let dir = root.join(&id);
         if dir.exists() || Path::new(&format!("/run/netns/{}{id}-sw", net::NS_PREFIX)).exists() {
             if dir.exists() && !stale::is_stale(&dir, false) {
@@ -249,12 +250,14 @@ impl Lab {
     }
 
     /// Create the lab, start every node, and wait until the cluster has
-    /// converged (see [`Lab::wait_converged`]; 120 s).
+    /// converged (see [`Lab::wait_converged`]; 120 s; not for [`Stack::None`]).
     pub fn up(cfg: LabConfig) -> Result<Lab, LabError> {
         let lab = Lab::create(cfg)?;
         lab.start_all()?;
-        let all: Vec<usize> = (1..=lab.cfg.nodes).collect();
-        lab.wait_converged(&all, Duration::from_secs(120))?;
+        if lab.cfg.stack != Stack::None {
+            let all: Vec<usize> = (1..=lab.cfg.nodes).collect();
+            lab.wait_converged(&all, Duration::from_secs(120))?;
+        }
         Ok(lab)
     }
 
@@ -517,6 +520,11 @@ impl Lab {
     /// Unplug (false) or replug (true) node `i`'s network cables.
     pub fn set_link(&self, i: usize, up: bool) -> Result<(), LabError> {
         self.net.set_link(i, up)
+    }
+
+    /// Unplug (false) or replug (true) node `i`'s cable on one ring.
+    pub fn set_ring_link(&self, i: usize, ring: u8, up: bool) -> Result<(), LabError> {
+        self.net.set_ring_link(i, ring, up)
     }
 
     /// Drop `percent` % of node `i`'s packets each way (0 = none). Needs

@@ -201,6 +201,26 @@ impl Net {
         Ok(())
     }
 
+    /// Unplug (or replug) node `i` on ring `ring` only (knet fails over
+    /// to its other links).
+    pub fn set_ring_link(&self, i: usize, ring: u8, up: bool) -> Result<(), LabError> {
+        self.check(i)?;
+        if ring >= self.rings {
+            return Err(LabError::Invalid(format!(
+                "ring {ring}: the lab has {} ring(s)",
+                self.rings
+            )));
+        }
+        ip(&[
+            "-n",
+            &self.switch,
+            "link",
+            "set",
+            &Self::port(i, ring),
+            if up { "up" } else { "down" },
+        ])
+    }
+
     /// Drop `percent` % of node `i`'s packets in each direction, chosen at
     /// random by nftables (`0` removes the rule). Needs the `nft` program.
     pub fn set_loss(&self, i: usize, percent: u8) -> Result<(), LabError> {

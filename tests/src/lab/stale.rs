@@ -113,14 +113,40 @@ pub fn load_config(id: &str, dir: &Path) -> Result<LabConfig, LabError> {
     Ok(cfg)
 }
 
-/// A lab is stale when its owner process is gone (or unknown). CLI labs are
-/// stale only when `include_cli`.
+/// A lab is stale when its owner process is gone, or when it has no owner
+/// record a minute after its directory was made (a lab being created gets
+/// one at once). CLI labs are stale only when `include_cli`.
 pub fn is_stale(dir: &Path, include_cli: bool) -> bool {
     match Owner::of(dir) {
         Some(Owner::Process(p)) => !p.alive(),
         Some(Owner::Cli) => include_cli,
-        None => true,
+        None => {
+            let age = fs::metadata(dir)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok());
+            !matches!(age, Some(a) if a < Duration::from_secs(60))
+        }
     }
+}
+
+/// Remove the stale lab directories (and their namespaces) under [`root`],
+/// leaving namespaces of unknown labs alone. `Lab::create` calls this, so
+/// leftovers of killed test runs do not pile up.
+pub fn cleanup_stale_dirs() -> Vec<String> {
+    let mut removed = Vec::new();
+    if let Ok(d) = fs::read_dir(root()) {
+        for e in d.flatten() {
+            let Some(id) = e.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if e.path().is_dir() && is_stale(&e.path(), false) {
+                remove_lab(&id, Some(&e.path()));
+                removed.push(id);
+            }
+        }
+    }
+    removed
 }
 
 /// Kill the processes of every namespace of lab `id`, delete the

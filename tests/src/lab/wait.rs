@@ -102,6 +102,9 @@ impl Lab {
         if members.is_empty() {
             return Err("no members given".into());
         }
+        if self.cfg.stack == Stack::None {
+            return Err("a lab without a stack has nothing to converge".into());
+        }
         let mut ids: Vec<u32> = members.iter().map(|&i| i as u32).collect();
         ids.sort_unstable();
         let mut names: Vec<String> = members.iter().map(|&i| self.node_name(i)).collect();
