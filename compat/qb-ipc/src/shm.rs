@@ -517,6 +517,7 @@ impl Sem<'_> {
     }
 }
 
+#[cfg(feature = "tokio")]
 /// `mkdtemp(template)`: create a fresh directory (mode 0700) whose name ends
 /// the template's trailing `XXXXXX` with random characters.
 pub fn mkdtemp(template: &str) -> io::Result<std::path::PathBuf> {

@@ -172,6 +172,7 @@ impl AsFdRef for OwnedFd {
     }
 }
 
+#[cfg(feature = "tokio")]
 /// Bind and listen on the abstract socket `name` (non-blocking, SO_PASSCRED,
 /// backlog as given; libqb uses 128).
 pub fn listen(name: &str, backlog: i32) -> io::Result<OwnedFd> {
@@ -191,6 +192,7 @@ pub fn listen(name: &str, backlog: i32) -> io::Result<OwnedFd> {
     Ok(fd)
 }
 
+#[cfg(feature = "tokio")]
 /// Accept one connection, non-blocking and close-on-exec.
 pub fn accept(listener: BorrowedFd<'_>) -> io::Result<OwnedFd> {
     loop {
