@@ -15,6 +15,7 @@
 pub mod digest;
 pub mod libxml2;
 pub mod parse;
+pub mod patchset;
 pub mod read;
 pub mod text;
 pub mod tree;
