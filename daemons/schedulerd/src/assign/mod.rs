@@ -410,7 +410,97 @@ fn show_weights_of(ws: &mut WorkingSet, r: RscId, comment: &str, table: Option<&
     }
 }
 
-/// `pcmk__apply_node_health` (node-health-strategy; not yet implemented:
-/// the default strategy "none" does nothing).
+/// `enum pcmk__health_strategy` from `node-health-strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthStrategy {
+    None,
+    NoRed,
+    OnlyGreen,
+    Progressive,
+    Custom,
+}
+
+/// `pe__health_strategy`.
+pub fn health_strategy(ws: &WorkingSet) -> HealthStrategy {
+    let v = ws.config.get("node-health-strategy").map(String::as_str);
+    match v {
+        None => HealthStrategy::None,
+        Some(s) if s.eq_ignore_ascii_case("none") => HealthStrategy::None,
+        Some(s) if s.eq_ignore_ascii_case("migrate-on-red") => HealthStrategy::NoRed,
+        Some(s) if s.eq_ignore_ascii_case("only-green") => HealthStrategy::OnlyGreen,
+        Some(s) if s.eq_ignore_ascii_case("progressive") => HealthStrategy::Progressive,
+        Some(s) if s.eq_ignore_ascii_case("custom") => HealthStrategy::Custom,
+        Some(_) => HealthStrategy::None,
+    }
+}
+
+/// `pe__health_score`.
+fn health_score(ws: &WorkingSet, option: &str) -> i32 {
+    crate::util::char2score(ws.config.get(option).map(String::as_str))
+}
+
+/// `pe__unpack_node_health_scores`: the (red, yellow, green) scores.
+pub fn health_scores(ws: &WorkingSet) -> (i32, i32, i32) {
+    match health_strategy(ws) {
+        HealthStrategy::None => (0, 0, 0),
+        HealthStrategy::NoRed => (-INFINITY, 0, 0),
+        HealthStrategy::OnlyGreen => (-INFINITY, -INFINITY, 0),
+        _ => (
+            health_score(ws, "node-health-red"),
+            health_score(ws, "node-health-yellow"),
+            health_score(ws, "node-health-green"),
+        ),
+    }
+}
+
+/// `pe__sum_node_health_scores`.
+fn sum_node_health(ws: &WorkingSet, n: NodeId, base: i32) -> i32 {
+    let (red, yellow, green) = health_scores(ws);
+    let mut h = base;
+    for (k, v) in &ws.nodes[n].attrs {
+        if k.starts_with("#health") {
+            let score = if v.eq_ignore_ascii_case("red") {
+                red
+            } else if v.eq_ignore_ascii_case("yellow") {
+                yellow
+            } else if v.eq_ignore_ascii_case("green") {
+                green
+            } else {
+                crate::util::char2score(Some(v))
+            };
+            h = crate::util::add_scores(score, h);
+        }
+    }
+    h
+}
+
+/// `pcmk__apply_node_health`: location preferences from node health.
 #[doc(alias = "pcmk__apply_node_health")]
-pub fn apply_node_health(_ws: &mut WorkingSet) {}
+pub fn apply_node_health(ws: &mut WorkingSet) {
+    let strategy = health_strategy(ws);
+    if strategy == HealthStrategy::None {
+        return;
+    }
+    let strategy_str = ws.config.get("node-health-strategy").cloned().unwrap_or_default();
+    let base = if strategy == HealthStrategy::Progressive {
+        health_score(ws, "node-health-base")
+    } else {
+        0
+    };
+    for n in ws.node_list.clone() {
+        let health = sum_node_health(ws, n, base);
+        if health == 0 {
+            continue;
+        }
+        for r in ws.top.clone() {
+            let constrain = if health < 0 {
+                !crate::util::is_true(ws.resources[r].meta.get("allow-unhealthy-nodes").map(String::as_str))
+            } else {
+                true
+            };
+            if constrain {
+                crate::constraints::location::new_location(ws, &strategy_str, r, health, None, Some(n));
+            }
+        }
+    }
+}

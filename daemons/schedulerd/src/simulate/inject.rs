@@ -1,0 +1,349 @@
+//! Changes to a CIB copy that simulate cluster events
+//! (lib/pacemaker/pcmk_injections.c, `pcmk__create_history_xml`).
+
+use pcmk_xml::{Element, Node};
+
+use crate::output::Out;
+use crate::util;
+
+/// The transition key of results the simulation makes up (`FAKE_TE_ID`).
+pub const FAKE_TE_ID: &str = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+/// What crm_simulate writes as the origin of its changes.
+pub const SYSTEM_NAME: &str = "crm_simulate";
+
+/// A simulated executor result (`lrmd_event_data_t`, the parts used).
+#[derive(Clone, Debug, Default)]
+pub struct Event {
+    pub rsc_id: String,
+    pub op_type: String,
+    pub interval_ms: u32,
+    pub rc: i32,
+    pub op_status: i32,
+    pub exit_reason: Option<String>,
+    pub call_id: i32,
+    pub t_run: i64,
+    pub t_rcchange: i64,
+    /// Action parameters (`CRM_meta_*` and resource parameters).
+    pub params: Option<Vec<(String, String)>>,
+}
+
+impl Event {
+    fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .as_ref()?
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The `status` section, created if missing.
+pub fn status_mut(cib: &mut Element) -> &mut Element {
+    if cib.first_element("status").is_none() {
+        cib.push_element(Element::new("status"));
+    }
+    cib.first_element_mut("status").expect("status")
+}
+
+fn child_mut<'a>(parent: &'a mut Element, name: &str) -> &'a mut Element {
+    if parent.first_element(name).is_none() {
+        parent.push_element(Element::new(name));
+    }
+    parent.first_element_mut(name).expect("child")
+}
+
+/// Index of the `node_state` whose `uname` is `node`.
+fn node_state_index(cib: &Element, node: &str) -> Option<usize> {
+    let status = cib.first_element("status")?;
+    status.children.iter().position(|c| match c {
+        Node::Element(e) => e.name() == "node_state" && e.attr("uname") == Some(node),
+        _ => false,
+    })
+}
+
+/// The `node_state` of `node` (`pcmk__inject_node`), created with `uuid`
+/// (or the id the configuration gives the node, or the name) if missing.
+#[doc(alias = "pcmk__inject_node")]
+pub fn inject_node<'a>(cib: &'a mut Element, node: &str, uuid: Option<&str>, node_config: bool) -> &'a mut Element {
+    if node_config {
+        create_node_entry(cib, node);
+    }
+    if node_state_index(cib, node).is_none() {
+        let found = match uuid {
+            Some(u) => u.to_owned(),
+            None => query_node_uuid(cib, node).unwrap_or_else(|| node.to_owned()),
+        };
+        let e = Element::new("node_state").with_attr("id", found).with_attr("uname", node);
+        status_mut(cib).push_element(e);
+    }
+    let i = node_state_index(cib, node).expect("node_state");
+    match &mut status_mut(cib).children[i] {
+        Node::Element(e) => e,
+        _ => unreachable!("node_state index points at an element"),
+    }
+}
+
+/// `query_node_uuid` against the configuration's node list.
+fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
+    let nodes = cib.first_element("configuration")?.first_element("nodes")?;
+    nodes
+        .elements_named("node")
+        .find(|n| n.attr("uname").is_some_and(|u| u.eq_ignore_ascii_case(uname)))
+        .and_then(|n| n.id().map(str::to_owned))
+}
+
+/// `create_node_entry`: a configuration entry for a node brought up.
+fn create_node_entry(cib: &mut Element, node: &str) {
+    let conf = child_mut(cib, "configuration");
+    let nodes = child_mut(conf, "nodes");
+    if nodes.elements_named("node").any(|n| n.attr("uname") == Some(node)) {
+        return;
+    }
+    nodes.push_element(Element::new("node").with_attr("id", node).with_attr("uname", node));
+}
+
+/// `pcmk__inject_node_state_change`: mark a node up or down.
+#[doc(alias = "pcmk__inject_node_state_change")]
+pub fn inject_node_state_change<'a>(cib: &'a mut Element, node: &str, up: bool, node_config: bool) -> &'a mut Element {
+    let state = inject_node(cib, node, None, node_config);
+    if up {
+        state.set_attr("in_ccm", "true");
+        state.set_attr("crmd", "online");
+        state.set_attr("join", "member");
+        state.set_attr("expected", "member");
+    } else {
+        state.set_attr("in_ccm", "false");
+        state.set_attr("crmd", "offline");
+        state.set_attr("join", "down");
+        state.set_attr("expected", "down");
+    }
+    state.set_attr("crm-debug-origin", SYSTEM_NAME);
+    state
+}
+
+/// Remove the children named `name` of a node's state.
+pub fn remove_node_children(cib: &mut Element, node: &str, name: &str) {
+    if let Some(i) = node_state_index(cib, node) {
+        if let Node::Element(e) = &mut status_mut(cib).children[i] {
+            e.remove_elements_named(name);
+        }
+    }
+}
+
+fn find_resource_history(state: &Element, rsc: &str) -> Option<(usize, usize)> {
+    // node_state/lrm/lrm_resources/lrm_resource[@id]
+    let lrm_i = state
+        .children
+        .iter()
+        .position(|c| matches!(c, Node::Element(e) if e.name() == "lrm"))?;
+    let Node::Element(lrm) = &state.children[lrm_i] else { return None };
+    for (ri, c) in lrm.children.iter().enumerate() {
+        let Node::Element(rs) = c else { continue };
+        if rs.name() != "lrm_resources" {
+            continue;
+        }
+        if rs.elements_named("lrm_resource").any(|e| e.id() == Some(rsc)) {
+            return Some((lrm_i, ri));
+        }
+    }
+    None
+}
+
+fn history_mut<'a>(state: &'a mut Element, rsc: &str) -> Option<&'a mut Element> {
+    let (li, ri) = find_resource_history(state, rsc)?;
+    let Node::Element(lrm) = &mut state.children[li] else { return None };
+    let Node::Element(rs) = &mut lrm.children[ri] else { return None };
+    rs.elements_mut().find(|e| e.name() == "lrm_resource" && e.id() == Some(rsc))
+}
+
+/// `pcmk__inject_resource_history`: the history entry of a resource on a
+/// node, created if missing. `Err` carries the message the reference
+/// prints.
+#[doc(alias = "pcmk__inject_resource_history")]
+pub fn inject_resource_history<'a>(
+    state: &'a mut Element,
+    resource: &str,
+    lrm_name: &str,
+    class: Option<&str>,
+    ty: Option<&str>,
+    provider: Option<&str>,
+) -> Result<&'a mut Element, String> {
+    let which = if find_resource_history(state, resource).is_some() {
+        Some(resource.to_owned())
+    } else if resource != lrm_name && find_resource_history(state, lrm_name).is_some() {
+        Some(lrm_name.to_owned())
+    } else {
+        None
+    };
+    if let Some(w) = which {
+        return Ok(history_mut(state, &w).expect("found above"));
+    }
+    let (Some(class), Some(ty)) = (class, ty) else {
+        return Err(format!(
+            "Resource {resource} not found in the status section of {}.  Please supply the class and type to continue",
+            state.id().unwrap_or("")
+        ));
+    };
+    if !["ocf", "stonith", "service", "upstart", "systemd", "lsb"]
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(class))
+    {
+        return Err(format!("Invalid class for {resource}: {class}"));
+    }
+    if util::ra_caps::of(Some(class)) & util::ra_caps::PROVIDER != 0 && provider.is_none() {
+        return Err(format!("Please specify the provider for resource {resource}"));
+    }
+    let uuid = state.id().unwrap_or("").to_owned();
+    if state.first_element("lrm").is_none() {
+        state.push_element(Element::new("lrm").with_attr("id", uuid));
+    }
+    let lrm = state.first_element_mut("lrm").expect("lrm");
+    let rs = child_mut(lrm, "lrm_resources");
+    let mut e = Element::new("lrm_resource").with_attr("id", lrm_name).with_attr("class", class);
+    if let Some(p) = provider {
+        e.set_attr("provider", p);
+    }
+    e.set_attr("type", ty);
+    Ok(rs.push_element(e))
+}
+
+/// `inject_transient_attr`.
+fn inject_transient_attr(out: &mut Out, state: &mut Element, name: &str, value: &str) {
+    if !out.is_quiet() {
+        // the reference works on a detached copy of the node state, so
+        // the path it prints is always the same
+        out.list_item(
+            None,
+            &format!("Injecting attribute {name}={value} into /node_state '{}'", state.id().unwrap_or("")),
+        );
+    }
+    let uuid = state.id().unwrap_or("").to_owned();
+    if state.first_element("transient_attributes").is_none() {
+        state.push_element(Element::new("transient_attributes").with_attr("id", uuid.clone()));
+    }
+    let attrs = state.first_element_mut("transient_attributes").expect("attrs");
+    if attrs.first_element("instance_attributes").is_none() {
+        attrs.push_element(Element::new("instance_attributes").with_attr("id", uuid));
+    }
+    let ia = attrs.first_element_mut("instance_attributes").expect("ia");
+    let id = format!("{}-{name}", ia.id().unwrap_or("nvpair")).replace([':', '#'], ".");
+    ia.push_element(
+        Element::new("nvpair")
+            .with_attr("id", id)
+            .with_attr("name", name)
+            .with_attr("value", value),
+    );
+}
+
+/// `pcmk__inject_failcount`.
+#[doc(alias = "pcmk__inject_failcount")]
+pub fn inject_failcount(out: &mut Out, state: &mut Element, resource: &str, task: &str, interval_ms: u32, rc: i32, now: i64) {
+    if rc == 0 || (rc == 7 && interval_ms == 0) {
+        return;
+    }
+    let name = format!("fail-count-{resource}#{task}_{interval_ms}");
+    inject_transient_attr(out, state, &name, "value++");
+    let name = format!("last-failure-{resource}#{task}_{interval_ms}");
+    inject_transient_attr(out, state, &name, &now.to_string());
+}
+
+/// `did_rsc_op_fail`.
+fn did_op_fail(op: &Event, target_rc: i32) -> bool {
+    match op.op_status {
+        // cancelled, pending
+        -1 | 1 => false,
+        // not supported, timeout, error, not connected, no fence device,
+        // no secrets, invalid
+        3 | 2 | 4 | 5 | 6 | 7 | 8 => true,
+        _ => target_rc != op.rc,
+    }
+}
+
+/// `pcmk__create_history_xml`: record an operation result under a
+/// resource's history entry.
+#[doc(alias = "pcmk__create_history_xml")]
+pub fn create_history_xml(parent: &mut Element, op: &mut Event, target_rc: i32, node: Option<&str>) {
+    let mut task = op.op_type.clone();
+    if task == "reload" || task == "reload-agent" {
+        task = if op.op_status == 0 { "start".into() } else { "monitor".into() };
+    }
+    let key = util::op_key(&op.rsc_id, &task, op.interval_ms);
+    let mut exit_reason: Option<String> = None;
+    let mut op_id_additional: Option<String> = None;
+    let mut op_id = if task == "notify" {
+        let t = op.param("CRM_meta_notify_type").unwrap_or("").to_owned();
+        let o = op.param("CRM_meta_notify_operation").unwrap_or("").to_owned();
+        if op.op_status != -1 {
+            op.rc = 0;
+            op.op_status = 0;
+            op.exit_reason = None;
+        }
+        util::notify_key(&op.rsc_id, &t, &o)
+    } else if op.op_type == "migrate_to" || op.op_type == "migrate_from" {
+        key.clone()
+    } else if did_op_fail(op, target_rc) {
+        if op.interval_ms == 0 {
+            op_id_additional = Some(util::op_key(&op.rsc_id, "last", 0));
+        }
+        exit_reason = op.exit_reason.clone();
+        util::op_key(&op.rsc_id, "last_failure", 0)
+    } else if op.interval_ms > 0 {
+        key.clone()
+    } else {
+        util::op_key(&op.rsc_id, "last", 0)
+    };
+    let user_data = util::transition_key(-1, op.call_id, target_rc, FAKE_TE_ID);
+    let magic = format!("{}:{};{user_data}", op.op_status, op.rc);
+    loop {
+        let pos = parent
+            .elements()
+            .position(|e| e.name() == "lrm_rsc_op" && e.id() == Some(op_id.as_str()));
+        let xml_op = match pos {
+            Some(i) => parent.elements_mut().nth(i).expect("found"),
+            None => parent.push_element(Element::new("lrm_rsc_op")),
+        };
+        xml_op.set_attr("id", op_id.clone());
+        xml_op.set_attr("operation_key", key.clone());
+        xml_op.set_attr("operation", task.clone());
+        xml_op.set_attr("crm-debug-origin", SYSTEM_NAME);
+        xml_op.set_attr("crm_feature_set", crate::CRM_FEATURE_SET);
+        xml_op.set_attr("transition-key", user_data.clone());
+        xml_op.set_attr("transition-magic", magic.clone());
+        xml_op.set_attr("exit-reason", exit_reason.clone().unwrap_or_default());
+        if let Some(n) = node {
+            xml_op.set_attr("on_node", n);
+        }
+        xml_op.set_attr("call-id", op.call_id.to_string());
+        xml_op.set_attr("rc-code", op.rc.to_string());
+        xml_op.set_attr("op-status", op.op_status.to_string());
+        xml_op.set_attr("interval", op.interval_ms.to_string());
+        if op.t_run != 0 || op.t_rcchange != 0 {
+            let change = if op.interval_ms != 0 && op.t_rcchange != 0 { op.t_rcchange } else { op.t_run };
+            xml_op.set_attr("last-rc-change", change.to_string());
+            xml_op.set_attr("exec-time", "0");
+            xml_op.set_attr("queue-time", "0");
+        }
+        if op.op_type == "migrate_to" || op.op_type == "migrate_from" {
+            for name in ["migrate_source", "migrate_target"] {
+                if let Some(v) = op.param(&format!("CRM_meta_{name}")) {
+                    xml_op.set_attr(name, v.to_owned());
+                }
+            }
+        }
+        if let Some(params) = &op.params {
+            let mut args = Element::new("parameters");
+            for (k, v) in params {
+                if args.attr(k).is_none() {
+                    args.set_attr(k, v.clone());
+                }
+            }
+            crate::unpack::digest::filter_op_for_digest(&mut args);
+            xml_op.set_attr("op-digest", pcmk_xml::digest::operation(&args));
+        }
+        match op_id_additional.take() {
+            Some(next) => op_id = next,
+            None => break,
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Simulating a transition (lib/pacemaker/pcmk_simulate.c,
+//! pcmk_injections.c, pcmk_graph_consumer.c): synthetic events applied to
+//! a CIB copy, and a transition graph "executed" against it.
+//!
+//! - [`inject`]: CIB edits (node state, resource history, fail counts).
+//! - [`consumer`]: running a graph with simulated results.
+
+pub mod consumer;
+pub mod inject;
+
+use pcmk_xml::Element;
+
+use crate::model::WorkingSet;
+use crate::output::Out;
+use crate::util;
+
+/// Synthetic cluster events (`pcmk_injections_t`).
+#[derive(Clone, Debug, Default)]
+pub struct Injections {
+    pub node_up: Vec<String>,
+    pub node_down: Vec<String>,
+    pub node_fail: Vec<String>,
+    pub op_inject: Vec<String>,
+    pub op_fail: Vec<String>,
+    pub ticket_grant: Vec<String>,
+    pub ticket_revoke: Vec<String>,
+    pub ticket_standby: Vec<String>,
+    pub ticket_activate: Vec<String>,
+    pub quorum: Option<String>,
+    pub watchdog: Option<String>,
+}
+
+impl Injections {
+    /// Whether any event changes the CIB before scheduling.
+    pub fn any(&self) -> bool {
+        !(self.node_down.is_empty()
+            && self.node_fail.is_empty()
+            && self.node_up.is_empty()
+            && self.op_inject.is_empty()
+            && self.ticket_activate.is_empty()
+            && self.ticket_grant.is_empty()
+            && self.ticket_revoke.is_empty()
+            && self.ticket_standby.is_empty()
+            && self.watchdog.is_none())
+    }
+}
+
+/// `set_ticket_state_attr`.
+fn set_ticket_attr(cib: &mut Element, ticket: &str, attr: &str, value: bool) {
+    let status = inject::status_mut(cib);
+    if status.first_element("tickets").is_none() {
+        status.push_element(Element::new("tickets"));
+    }
+    let tickets = status.first_element_mut("tickets").expect("tickets");
+    let pos = tickets
+        .elements()
+        .position(|e| e.name() == "ticket_state" && e.id() == Some(ticket));
+    let ts = match pos {
+        Some(i) => tickets.elements_mut().nth(i).expect("ticket"),
+        None => tickets.push_element(Element::new("ticket_state").with_attr("id", ticket)),
+    };
+    ts.set_attr(attr, if value { "true" } else { "false" });
+}
+
+/// `cib__update_node_attr` for a cluster option in `crm_config`.
+fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
+    if cib.first_element("configuration").is_none() {
+        cib.push_element(Element::new("configuration"));
+    }
+    let conf = cib.first_element_mut("configuration").expect("configuration");
+    if conf.first_element("crm_config").is_none() {
+        conf.push_element(Element::new("crm_config"));
+    }
+    let cc = conf.first_element_mut("crm_config").expect("crm_config");
+    for set in cc.elements_mut() {
+        if set.name() != "cluster_property_set" {
+            continue;
+        }
+        for nv in set.elements_mut() {
+            if nv.name() == "nvpair" && nv.attr("name") == Some(name) {
+                nv.set_attr("value", value);
+                return;
+            }
+        }
+    }
+    if cc.elements_named("cluster_property_set").next().is_none() {
+        cc.push_element(Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"));
+    }
+    let set = cc
+        .elements_mut()
+        .find(|e| e.name() == "cluster_property_set")
+        .expect("set");
+    let set_id = set.id().unwrap_or("cib-bootstrap-options").to_owned();
+    set.push_element(
+        Element::new("nvpair")
+            .with_attr("id", format!("{set_id}-{name}"))
+            .with_attr("name", name)
+            .with_attr("value", value),
+    );
+}
+
+/// `inject_action`: a made-up operation result from an `--op-inject` spec.
+fn inject_action(ws: &WorkingSet, cib: &mut Element, out: &mut Out, spec: &str, now: i64, node_config: bool) {
+    if !out.is_quiet() {
+        out.list_item(None, &format!("Injecting {spec} into the configuration"));
+    }
+    let Some((key, rest)) = spec.split_once('@') else {
+        out.err(&format!("Invalid operation spec: {spec}.  Only found 1 fields"));
+        return;
+    };
+    let Some((node, rc)) = rest.split_once('=') else {
+        out.err(&format!("Invalid operation spec: {spec}.  Only found 2 fields"));
+        return;
+    };
+    let Ok(outcome) = rc.trim().parse::<i32>() else {
+        out.err(&format!("Invalid operation spec: {spec}.  Only found 2 fields"));
+        return;
+    };
+    let (resource, task, interval_ms) = util::parse_op_key(key).unwrap_or((key.to_owned(), String::new(), 0));
+    let Some(r) = ws.find_resource(&resource) else {
+        out.err(&format!("Invalid resource name: {resource}"));
+        return;
+    };
+    let rx = ws.resources[r].xml;
+    let class = ws.doc.attr(rx, "class").map(str::to_owned);
+    let ty = ws.doc.attr(rx, "type").map(str::to_owned);
+    let provider = ws.doc.attr(rx, "provider").map(str::to_owned);
+    let state = inject::inject_node(cib, node, None, node_config);
+    inject::inject_failcount(out, state, &resource, &task, interval_ms, outcome, now);
+    let hist = match inject::inject_resource_history(state, &resource, &resource, class.as_deref(), ty.as_deref(), provider.as_deref()) {
+        Ok(h) => h,
+        Err(m) => {
+            out.err(&m);
+            return;
+        }
+    };
+    let mut call_id = 0;
+    for op in hist.elements() {
+        let c = util::value_int(op.attr("call-id")).unwrap_or(0);
+        if c > call_id {
+            call_id = c;
+        }
+    }
+    let mut ev = inject::Event {
+        rsc_id: resource.clone(),
+        op_type: task,
+        interval_ms,
+        rc: outcome,
+        op_status: 0,
+        exit_reason: Some("Simulated action result".into()),
+        call_id: call_id + 1,
+        t_run: now,
+        t_rcchange: now,
+        params: None,
+    };
+    inject::create_history_xml(hist, &mut ev, 0, None);
+}
+
+/// `pcmk__inject_scheduler_input`: apply the synthetic events to `cib`.
+#[doc(alias = "pcmk__inject_scheduler_input")]
+pub fn inject_scheduler_input(ws: &WorkingSet, cib: &mut Element, out: &mut Out, inj: &Injections, now: i64) {
+    let node_config = !inj.node_up.is_empty();
+    if !out.is_quiet() {
+        out.begin_list(None, None, "Performing Requested Modifications");
+        if let Some(q) = &inj.quorum {
+            out.list_item(None, &format!("Setting quorum: {q}"));
+        }
+        if let Some(w) = &inj.watchdog {
+            out.list_item(None, &format!("Setting watchdog: {w}"));
+        }
+    }
+    if let Some(q) = &inj.quorum {
+        cib.set_attr("have-quorum", q.clone());
+    }
+    if let Some(w) = &inj.watchdog {
+        set_cluster_option(cib, "have-watchdog", w);
+    }
+    for node in &inj.node_up {
+        if !out.is_quiet() {
+            out.list_item(None, &format!("Bringing node {node} online"));
+        }
+        inject::inject_node_state_change(cib, node, true, node_config);
+    }
+    for node in &inj.node_down {
+        if !out.is_quiet() {
+            out.list_item(None, &format!("Taking node {node} offline"));
+        }
+        inject::inject_node_state_change(cib, node, false, node_config);
+        inject::remove_node_children(cib, node, "lrm");
+        inject::remove_node_children(cib, node, "transient_attributes");
+    }
+    for node in &inj.node_fail {
+        if !out.is_quiet() {
+            out.list_item(None, &format!("Failing node {node}"));
+        }
+        let state = inject::inject_node_state_change(cib, node, true, node_config);
+        state.set_attr("in_ccm", "false");
+    }
+    for (list, verb, attr, value) in [
+        (&inj.ticket_grant, "Granting", "granted", true),
+        (&inj.ticket_revoke, "Revoking", "granted", false),
+        (&inj.ticket_standby, "Standby", "standby", true),
+        (&inj.ticket_activate, "Activating", "standby", false),
+    ] {
+        for t in list {
+            if !out.is_quiet() {
+                if verb == "Standby" {
+                    out.list_item(None, &format!("Making ticket {t} standby"));
+                } else {
+                    out.list_item(None, &format!("{verb} ticket {t}"));
+                }
+            }
+            set_ticket_attr(cib, t, attr, value);
+        }
+    }
+    for spec in &inj.op_inject {
+        inject_action(ws, cib, out, spec, now, node_config);
+    }
+    if !out.is_quiet() {
+        out.end_list();
+    }
+}
