@@ -73,6 +73,24 @@ fn single_node_reaches_idle_and_runs_dummy() {
         );
     }
 
+    // A test thread can join the node too (for in-process IPC clients).
+    let seen = std::thread::scope(|s| {
+        s.spawn(|| {
+            lab.enter_thread(1).unwrap();
+            let hosts = std::fs::read_to_string("/etc/hosts").unwrap();
+            let shm: Vec<String> = std::fs::read_dir("/dev/shm")
+                .unwrap()
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            (hosts, shm)
+        })
+        .join()
+        .unwrap()
+    });
+    assert!(seen.0.contains("\tn1"), "{}", seen.0);
+    assert!(seen.1.iter().any(|n| n.starts_with("qb-")), "{:?}", seen.1);
+
     let t2 = Instant::now();
     let dir = lab.dir().to_path_buf();
     lab.down().expect("graceful teardown");

@@ -467,6 +467,37 @@ impl Lab {
         Ok(node::command(init, args, env))
     }
 
+    /// Move the calling thread into node `i`'s network, mount and UTS
+    /// namespaces, so in-process clients (libqb IPC over abstract sockets
+    /// and the node's /dev/shm) talk to that node's daemons. The thread
+    /// stays there: call this on a thread spawned for the purpose. (The
+    /// node's PID namespace is not entered; peers see the thread's host pid.)
+    pub fn enter_thread(&self, i: usize) -> Result<(), LabError> {
+        use nix::sched::{setns, unshare, CloneFlags};
+        let init = self
+            .rt(i)?
+            .init
+            .filter(|p| p.alive())
+            .ok_or(LabError::NotRunning(i))?;
+        let err = |what: &str| {
+            let what = what.to_string();
+            move |e: nix::Error| LabError::io(format!("{what} (node {i})"), e.into())
+        };
+        // A thread may change mount namespace only with its own fs context.
+        unshare(CloneFlags::CLONE_FS).map_err(err("unshare(CLONE_FS)"))?;
+        for (ns, flag) in [
+            ("net", CloneFlags::CLONE_NEWNET),
+            ("uts", CloneFlags::CLONE_NEWUTS),
+            ("mnt", CloneFlags::CLONE_NEWNS),
+        ] {
+            let path = format!("/proc/{}/ns/{ns}", init.pid);
+            let f =
+                fs::File::open(&path).map_err(|e| LabError::io(format!("opening {path}"), e))?;
+            setns(&f, flag).map_err(err(&format!("setns {ns}")))?;
+        }
+        Ok(())
+    }
+
     /// Run `args` inside node `i` and capture its output and exit code
     /// (60 s deadline; a timeout is an error).
     pub fn run(&self, i: usize, args: &[&str]) -> Result<Output, LabError> {
