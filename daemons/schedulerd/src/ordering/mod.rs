@@ -168,13 +168,13 @@ fn rsc_corresponds_to_guest(ws: &WorkingSet, r: RscId, n: usize) -> bool {
 }
 
 /// `pcmk__deduplicate_action_inputs`: inputs sorted by action id
-/// (descending), duplicates merged.
+/// (ascending), duplicates merged.
 pub fn deduplicate_action_inputs(ws: &mut WorkingSet, a: ActionId) {
-    // list order is `before` reversed; sort that order by descending id
+    // list order is `before` reversed; sort that order by ascending id
     let mut list: Vec<crate::model::Wrapper> = ws.actions[a].before.iter().rev().copied().collect();
     glib::list_sort(&mut list, &mut |x, y| {
         let (ix, iy) = (ws.actions[x.action].id, ws.actions[y.action].id);
-        iy.cmp(&ix)
+        ix.cmp(&iy)
     });
     let mut out: Vec<crate::model::Wrapper> = Vec::with_capacity(list.len());
     for w in list {
