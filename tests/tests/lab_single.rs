@@ -38,11 +38,21 @@ fn single_node_reaches_idle_and_runs_dummy() {
 
     // The node's identity and private file system.
     assert_eq!(lab.run_ok(1, &["uname", "-n"]).unwrap().stdout.trim(), "n1");
-    let cib_dir = lab.node_dir(1).join("var/lib/pacemaker/cib");
-    assert!(
-        cib_dir.join("cib.xml.sig").exists(),
-        "the node's CIB is written to its own directory"
-    );
+    // The CIB manager writes the node's CIB into the node's own directory
+    // (asynchronously after updates).
+    let sig = lab.node_dir(1).join("var/lib/pacemaker/cib/cib.xml.sig");
+    lab::wait::wait_for(
+        "cib.xml.sig in the node's directory",
+        Duration::from_secs(30),
+        || {
+            if sig.exists() {
+                Ok(())
+            } else {
+                Err("absent".into())
+            }
+        },
+    )
+    .unwrap();
 
     lab.run_ok(1, &["cibadmin", "-C", "-o", "resources", "-X", DUMMY])
         .unwrap();
