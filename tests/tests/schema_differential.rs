@@ -378,7 +378,32 @@ fn mutate(doc: &mut El, rng: &mut Rng, voc: &Vocabulary, donors: &[El]) {
     element_paths(doc, &mut Vec::new(), &mut paths);
     paths.push(Vec::new()); // the root itself
     let path = rng.pick(&paths).clone();
-    match rng.below(12) {
+    match rng.below(14) {
+        12 => {
+            // rename an nvpair (names some versions refuse are in the vocabulary)
+            let nvpairs: Vec<&Vec<usize>> = paths
+                .iter()
+                .filter(|p| at_mut(doc, p).name == "nvpair")
+                .collect();
+            if !nvpairs.is_empty() {
+                let p = rng.pick(&nvpairs).to_vec();
+                let name = rng.pick(&voc.values).clone();
+                let e = at_mut(doc, &p);
+                match e.attrs.iter_mut().find(|(k, _)| k == "name") {
+                    Some(slot) => slot.1 = name,
+                    None => e.attrs.push(("name".into(), name)),
+                }
+            }
+        }
+        13 => {
+            // swap two children (order matters in some content models)
+            let e = at_mut(doc, &path);
+            if e.children.len() >= 2 {
+                let a = rng.below(e.children.len());
+                let b = rng.below(e.children.len());
+                e.children.swap(a, b);
+            }
+        }
         0 => {
             let e = at_mut(doc, &path);
             if !e.attrs.is_empty() {
@@ -691,5 +716,294 @@ fn report(what: &str, tally: &Tally) {
     assert_eq!(
         verdicts, 0,
         "{verdicts} documents got a different verdict from our grammars"
+    );
+}
+
+/// One feature per document, each checked against every version: every
+/// point where the grammars change between versions is exercised at least
+/// once, whatever the mutants happen to hit.
+#[test]
+fn schema_features_match_reference() {
+    if !Path::new(REFERENCE_DIR).join("pacemaker-3.9.rng").is_file() {
+        skip!("{REFERENCE_DIR} has no pacemaker-3.9.rng (reference Pacemaker not installed)");
+    }
+    const PRIM: &str = r#"<primitive id="r1" class="ocf" provider="heartbeat" type="Dummy"/>"#;
+    // (section, content): content is placed inside <section>…</section>
+    let features: &[(&str, &str)] = &[
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><nvpair id="c1" name="cluster-infrastructure" value="cman"/></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><nvpair id="c1" name="cluster-infrastructure" value="corosync"/></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><nvpair id="c1" name=" dc_deadtime " value="5s"/></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><nvpair id="c1" name="stonith-enabled" value="false"/><nvpair id-ref="c1"/></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c" score="10"><rule id="cr" score="0"><expression id="ce" attribute="site" operation="eq" value="n1" type="integer"/></rule></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><rule id="cr" boolean-op="and"><date_expression id="cd" operation="in_range" start="2020-01-01"><duration id="cdu" days="1"/></date_expression></rule></cluster_property_set>"#,
+        ),
+        (
+            "crm_config",
+            r#"<cluster_property_set id="c"><rule id="cr" score="1"><date_expression id="cd" operation="date_spec"><date_spec id="cds" hours="9-17" minutes="5"/></date_expression></rule></cluster_property_set>"#,
+        ),
+        (
+            "rsc_defaults",
+            r#"<meta_attributes id="m"><rule id="mr" score="0"><rsc_expression id="mre" class="ocf" type="Dummy"/></rule><nvpair id="m1" name="target-role" value="Started"/></meta_attributes>"#,
+        ),
+        (
+            "op_defaults",
+            r#"<meta_attributes id="m"><rule id="mr" score="0"><op_expression id="moe" name="monitor" interval="10s"/></rule><nvpair id="m1" name="timeout" value="20s"/></meta_attributes>"#,
+        ),
+        ("nodes", r#"<node id="1" uname="n1" type="normal"/>"#),
+        ("nodes", r#"<node id="1" uname="n1" type="remote"/>"#),
+        (
+            "nodes",
+            r#"<node id="1" uname="n1" score="5"><utilization id="u"><nvpair id="u1" name="cpu" value="2"/></utilization></node>"#,
+        ),
+        (
+            "nodes",
+            r#"<node id="1" uname="n1" type="member"><instance_attributes id="i"><rule id="ir" score="0"><expression id="ie" attribute="a" operation="eq" value="1" value-source="param"/></rule></instance_attributes></node>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="ocf" provider="heartbeat" type="Dummy"><meta_attributes id="m"><nvpair id="m1" name="isolation" value="x"/></meta_attributes></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="stonith" type="fence_x"><instance_attributes id="i"><nvpair id="i1" name="pcmk_arg_map" value="x"/></instance_attributes></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="systemd" type="x"><operations><op id="o" name="monitor" interval="10s" requires="unfencing"/></operations></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="lsb" type="x"><operations><op id="o" name="monitor" interval="10s" on-fail="demote" role="Promoted"/></operations></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="lsb" type="x"><operations><op id="o" name="monitor" interval="10s"><meta_attributes id="om"><nvpair id="om1" name="requires" value="quorum"/></meta_attributes></op></operations></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="lsb" type="x"><operations><op id="o" name="monitor" interval="10s"><instance_attributes id="oi"><nvpair id="oi1" name="timeout" value="1"/></instance_attributes></op></operations></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<primitive id="r1" class="ocf" provider="p" type="x"><operations><op id="o" name="start" interval="0" on-fail="restart-container"/></operations><utilization id="u"><nvpair id="u1" name="cpu" value="1"/></utilization></primitive>"#,
+        ),
+        (
+            "resources",
+            r#"<template id="t" class="service" type="x"/><primitive id="r1" template="t"/>"#,
+        ),
+        (
+            "resources",
+            r#"<bundle id="b"><docker image="i" promoted-max="1"/><network add-host="true" control-port="3121"><port-mapping id="pm" range="1-5"/></network><storage><storage-mapping id="s" source-dir="/a" target-dir="/b"/></storage></bundle>"#,
+        ),
+        (
+            "resources",
+            r#"<bundle id="b"><podman image="i" masters="1"/></bundle>"#,
+        ),
+        (
+            "resources",
+            r#"<bundle id="b"><rkt image="i" replicas="2"/></bundle>"#,
+        ),
+        (
+            "resources",
+            r#"<clone id="c"><primitive id="r1" class="ocf" provider="p" type="x"/><meta_attributes id="cm"><nvpair id="cm1" name="promotable" value="true"/></meta_attributes></clone><master id="ms"><group id="g"><primitive id="r2" class="heartbeat" type="x"/></group></master>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_location id="l" rsc-pattern="r.*" node="n1" score="INFINITY" resource-discovery="never"/>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_location id="l" rsc="r1" role="Promoted"><rule id="lr" score="-INFINITY"><expression id="le" attribute="a" operation="defined"/></rule><lifetime><rule id="ltr" score="0"><date_expression id="ld" operation="lt" end="2030-01-01"/></rule></lifetime></rsc_location>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_location id="l" node="n1" score="5"><resource_set id="s" ordering="listed" require-all="false" kind="Optional"><resource_ref id="r1"/></resource_set></rsc_location>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_colocation id="c" rsc="r1" with-rsc="r1" score-attribute="a"/>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_colocation id="c" rsc="r1" with-rsc="r1" score="10" influence="false" rsc-role="Unpromoted" rsc-instance="1"/>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_order id="o" first="r1" then="r1" kind="Serialize" require-all="true" symmetrical="false" first-instance="2"/>"#,
+        ),
+        (
+            "constraints",
+            r#"<rsc_ticket id="t" rsc="r1" ticket="tk" loss-policy="fence"/>"#,
+        ),
+        (
+            "fencing-topology",
+            r#"<fencing-level id="f" target-attribute="a" target-value="v" index="1" devices="d1,d2"/>"#,
+        ),
+        (
+            "fencing-topology",
+            r#"<fencing-level id="f" target-pattern="n.*" index="0" devices="d1"/>"#,
+        ),
+        (
+            "fencing-topology",
+            r#"<fencing-level id="f" target="n1" index="2" devices="d1,,d2"/>"#,
+        ),
+        ("acls", r#"<acl_user id="u"><role_ref id="r1"/></acl_user>"#),
+        (
+            "acls",
+            r#"<acl_target id="u" name="user"><role id="ar"/></acl_target><acl_group id="g" name="grp"/><acl_role id="ar"><acl_permission id="p" kind="read" object-type="primitive" attribute="x"/></acl_role>"#,
+        ),
+        ("tags", r#"<tag id="t"><obj_ref id="nothing-here"/></tag>"#),
+        ("tags", r#"<tag id="t"><obj_ref id="r1"/></tag>"#),
+        (
+            "alerts",
+            r#"<alert id="a" path="/x"><select><select_attributes><attribute id="sa" name="standby"/></select_attributes><select_fencing/></select><recipient id="ar" value="v"/></alert>"#,
+        ),
+        (
+            "alerts",
+            r#"<alert id="a" path="/x"><meta_attributes id="am"><rule id="amr" score="0"><rsc_expression id="amre" type="x"/></rule><nvpair id="am1" name="timeout" value="1"/></meta_attributes></alert>"#,
+        ),
+    ];
+    let ours = Validator::new(GrammarSource::Embedded);
+    let reference = Validator::new(GrammarSource::Dir(REFERENCE_DIR.into()));
+    let show = env_usize("ATRIUM_SCHEMA_SHOW", 3);
+    let tally = Tally::default();
+    let mut differently_judged = 0;
+    for (i, (section, content)) in features.iter().enumerate() {
+        let mut sections = vec![
+            ("crm_config", String::new()),
+            ("rsc_defaults", String::new()),
+            ("op_defaults", String::new()),
+            ("nodes", String::new()),
+            ("resources", PRIM.to_owned()),
+            ("constraints", String::new()),
+            ("fencing-topology", String::new()),
+            ("acls", String::new()),
+            ("tags", String::new()),
+            ("alerts", String::new()),
+        ];
+        for (name, body) in &mut sections {
+            if name == section {
+                if *name == "resources" && content.contains("id=\"r1\"") {
+                    body.clear();
+                }
+                body.push_str(content);
+            }
+        }
+        let mut doc =
+            String::from(r#"<cib admin_epoch="0" epoch="1" num_updates="0"><configuration>"#);
+        for (name, body) in &sections {
+            // optional sections appear only when used (they do not exist in old versions)
+            let always = matches!(*name, "crm_config" | "nodes" | "resources" | "constraints");
+            if always || !body.is_empty() {
+                doc.push_str(&format!("<{name}>{body}</{name}>"));
+            }
+        }
+        doc.push_str("</configuration></cib>");
+        let verdicts: Vec<bool> = rng_schemas()
+            .iter()
+            .map(|schema| {
+                tally.compare(
+                    &ours,
+                    &reference,
+                    &format!("feature {i}"),
+                    &doc,
+                    schema,
+                    show,
+                );
+                check(&reference, &doc, schema).valid
+            })
+            .collect();
+        let profile: String = verdicts
+            .iter()
+            .map(|v| if *v { '+' } else { '.' })
+            .collect();
+        eprintln!("feature {i:2} {profile} {section}");
+        if verdicts.iter().any(|v| *v) && verdicts.iter().any(|v| !*v) {
+            differently_judged += 1;
+        }
+    }
+    report("features", &tally);
+    // The features must discriminate between versions, or they test nothing.
+    assert!(
+        differently_judged * 2 >= features.len(),
+        "only {differently_judged} of {} features are valid for some versions and not others",
+        features.len()
+    );
+}
+
+/// Our libxml2 binding gives the verdicts `xmllint --relaxng` gives (the
+/// other tests compare grammars through the binding only).
+#[test]
+fn schema_binding_matches_xmllint() {
+    let Some(xmllint) = ["/usr/bin/xmllint", "/bin/xmllint"]
+        .iter()
+        .map(Path::new)
+        .find(|p| p.exists())
+    else {
+        skip!("xmllint is not installed");
+    };
+    if !Path::new(REFERENCE_DIR).join("pacemaker-3.9.rng").is_file() {
+        skip!("{REFERENCE_DIR} has no pacemaker-3.9.rng (reference Pacemaker not installed)");
+    }
+    let Some(files) = corpus_files() else {
+        skip!("the scheduler corpus (conformance/scheduler/xml) is absent");
+    };
+    let sample: Vec<&PathBuf> = files.iter().step_by(files.len() / 24 + 1).collect();
+    let reference = Validator::new(GrammarSource::Dir(REFERENCE_DIR.into()));
+    let mut compared = 0;
+    let mut invalid = 0;
+    for name in [
+        "pacemaker-1.2",
+        "pacemaker-2.10",
+        "pacemaker-3.0",
+        "pacemaker-3.9",
+    ] {
+        let schema = pcmk_schema::by_name(name).expect("known schema");
+        let grammar = Path::new(REFERENCE_DIR).join(format!("{name}.rng"));
+        let mut args = vec![
+            "--noout".to_owned(),
+            "--relaxng".to_owned(),
+            grammar.display().to_string(),
+        ];
+        args.extend(sample.iter().map(|p| p.display().to_string()));
+        let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = atrium_tests::run(xmllint, &arg_refs, None);
+        for file in &sample {
+            let shown = file.display().to_string();
+            let by_xmllint = if out.stderr.contains(&format!("{shown} validates")) {
+                true
+            } else if out.stderr.contains(&format!("{shown} fails to validate")) {
+                false
+            } else {
+                panic!("xmllint said nothing about {shown}: {}", out.stderr);
+            };
+            let text = std::fs::read_to_string(file).expect("corpus file is readable");
+            let ours = check(&reference, &text, schema).valid;
+            assert_eq!(ours, by_xmllint, "{shown} against {name}");
+            compared += 1;
+            invalid += usize::from(!ours);
+        }
+    }
+    eprintln!("schema binding vs xmllint: {compared} verdicts agree ({invalid} invalid)");
+    assert!(
+        invalid > 0 && invalid < compared,
+        "the sample must hold valid and invalid cases"
     );
 }
