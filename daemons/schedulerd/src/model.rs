@@ -358,6 +358,10 @@ pub struct CloneData {
     pub xml_obj_child: Option<XmlId>,
     pub notify_confirm: bool,
     pub flags: u32,
+    pub start_notify: Option<crate::actions::notif::NotifyData>,
+    pub stop_notify: Option<crate::actions::notif::NotifyData>,
+    pub promote_notify: Option<crate::actions::notif::NotifyData>,
+    pub demote_notify: Option<crate::actions::notif::NotifyData>,
 }
 
 /// A resource (`pe_resource_t`).

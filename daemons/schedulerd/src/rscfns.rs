@@ -114,3 +114,39 @@ pub fn location(
     }
     one
 }
+
+/// `fns->location(rsc, NULL, FALSE)` returning the assigned node copy (with
+/// its score), as the reference's callers that read the copy's weight see.
+pub fn assigned_score(ws: &WorkingSet, r: RscId) -> Option<crate::model::NodeScore> {
+    let rsc = &ws.resources[r];
+    if rsc.children.is_empty() {
+        return rsc.allocated_to;
+    }
+    let mut first: Option<crate::model::NodeScore> = None;
+    let mut ids: Vec<NodeId> = Vec::new();
+    for &c in &rsc.children {
+        let mut l = Vec::new();
+        location(ws, c, Some(&mut l), 0);
+        for n in l {
+            if !ids.iter().any(|&x| ws.nodes[x].id.eq_ignore_ascii_case(&ws.nodes[n].id)) {
+                ids.push(n);
+                if first.is_none() {
+                    first = leaf_assigned(ws, c, n);
+                }
+            }
+        }
+    }
+    if ids.len() == 1 {
+        first
+    } else {
+        None
+    }
+}
+
+fn leaf_assigned(ws: &WorkingSet, r: RscId, n: NodeId) -> Option<crate::model::NodeScore> {
+    let rsc = &ws.resources[r];
+    if rsc.children.is_empty() {
+        return rsc.allocated_to.filter(|a| a.node == n);
+    }
+    rsc.children.iter().find_map(|&c| leaf_assigned(ws, c, n))
+}

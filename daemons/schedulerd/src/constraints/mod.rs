@@ -8,6 +8,7 @@
 pub mod colocation;
 pub mod location;
 pub mod ordering;
+pub mod tickets;
 
 use crate::iso8601::CrmTime;
 use crate::model::{RscId, WorkingSet};

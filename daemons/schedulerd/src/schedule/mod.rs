@@ -75,7 +75,7 @@ fn clone_update_pseudo_status(ws: &WorkingSet, r: RscId, stopping: &mut bool, st
 }
 
 /// `clone_create_pseudo_actions`.
-pub fn clone_create_pseudo_actions(ws: &mut WorkingSet, r: RscId, children: &[RscId]) {
+pub fn clone_create_pseudo_actions(ws: &mut WorkingSet, r: RscId, children: &[RscId], with_notify: bool) {
     let mut child_active = false;
     let mut child_starting = false;
     let mut child_stopping = false;
@@ -97,15 +97,21 @@ pub fn clone_create_pseudo_actions(ws: &mut WorkingSet, r: RscId, children: &[Rs
     if child_active || child_starting {
         ws.actions[started].set(aflags::RUNNABLE);
     }
-    crate::actions::notif::clone_notif_pseudo_ops(ws, r, "start", start, started);
+    if with_notify && ws.resources[r].clone.start_notify.is_none() {
+        ws.resources[r].clone.start_notify =
+            crate::actions::notif::clone_notif_pseudo_ops(ws, r, "start", Some(start), Some(started));
+    }
     let stop = new_rsc_pseudo_action(ws, r, "stop", !child_stopping, true);
     let stopped = new_rsc_pseudo_action(ws, r, "stopped", !child_stopping, true);
     ws.actions[stopped].priority = INFINITY;
     if allow_dependent_migrations {
         ws.actions[stop].set(aflags::MIGRATE_RUNNABLE);
     }
-    crate::actions::notif::clone_notif_pseudo_ops(ws, r, "stop", stop, stopped);
-    crate::actions::notif::order_stop_notify_before_start(ws, r);
+    if with_notify && ws.resources[r].clone.stop_notify.is_none() {
+        ws.resources[r].clone.stop_notify =
+            crate::actions::notif::clone_notif_pseudo_ops(ws, r, "stop", Some(stop), Some(stopped));
+        crate::actions::notif::order_stop_notify_before_start(ws, r);
+    }
 }
 
 /// `find_rsc_action`: the only required action of a task.
@@ -150,7 +156,7 @@ fn child_ordering_constraints(ws: &mut WorkingSet, r: RscId) {
 /// `clone_create_actions`.
 fn clone_create_actions(ws: &mut WorkingSet, r: RscId) {
     let children = ws.resources[r].children.clone();
-    clone_create_pseudo_actions(ws, r, &children);
+    clone_create_pseudo_actions(ws, r, &children, true);
     child_ordering_constraints(ws, r);
     if ws.resources[r].is_set(rflags::PROMOTABLE) {
         crate::promotable::create_promotable_actions(ws, r);
