@@ -86,7 +86,7 @@ pub fn new_cancel_action(ws: &mut WorkingSet, r: RscId, task: &str, interval_ms:
     let a = custom_action(ws, Some(r), key, "cancel", Some(node), false);
     ws.actions[a].task = "cancel".into();
     ws.actions[a].cancel_task = Some(task.to_owned());
-    add_hash_param(&mut ws.actions[a].meta, "task", task);
+    add_hash_param(&mut ws.actions[a].meta, "operation", task);
     add_hash_param(&mut ws.actions[a].meta, "interval", &interval_ms.to_string());
     a
 }
