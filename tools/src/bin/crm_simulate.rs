@@ -358,6 +358,12 @@ fn read_input(path: &str) -> Result<Element, (CrmExit, String)> {
     if cib.first_element("status").is_none() {
         cib.push_element(Element::new("status"));
     }
+    // cli_config_update(): the schema upgrade itself is not done yet
+    if cib.attr("validate-with").is_some_and(|v| v.eq_ignore_ascii_case("none")) {
+        eprintln!(
+            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
+        );
+    }
     Ok(cib)
 }
 

@@ -10,6 +10,7 @@
 pub mod clone;
 pub mod group;
 pub mod primitive;
+pub mod utilization;
 
 use std::cmp::Ordering;
 
@@ -104,7 +105,7 @@ pub fn compare_nodes(ws: &WorkingSet, a: &NodeScore, b: &NodeScore, active: Opti
     let strategy = ws.placement_strategy.to_ascii_lowercase();
     if strategy != "minimal" {
         if strategy == "balanced" {
-            match crate::assign::primitive::compare_node_capacities(ws, a.node, b.node) {
+            match crate::assign::utilization::compare_node_capacities(ws, a.node, b.node) {
                 Ordering::Equal => {}
                 o => return o,
             }
@@ -145,7 +146,7 @@ pub fn unassign(ws: &mut WorkingSet, r: RscId) {
         n.allocated_rsc.remove(p);
     }
     n.num_resources -= 1;
-    primitive::release_node_capacity(ws, old.node, r);
+    utilization::release_node_capacity(ws, old.node, r);
 }
 
 /// Where the chosen node of an assignment came from (its count is
@@ -220,9 +221,9 @@ pub fn finalize_assignment(ws: &mut WorkingSet, r: RscId, chosen: Option<Chosen>
     ws.resources[r].allocated_to = Some(copy);
     ws.nodes[n].allocated_rsc.insert(0, r);
     ws.nodes[n].num_resources += 1;
-    primitive::consume_node_capacity(ws, n, r);
+    utilization::consume_node_capacity(ws, n, r);
     if ws.is_set(wsflags::SHOW_UTILIZATION) {
-        primitive::show_resource_util(ws, r, n, "pcmk__finalize_assignment");
+        utilization::show_resource_util(ws, r, n, "pcmk__finalize_assignment");
     }
     true
 }
@@ -360,8 +361,9 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
 /// `allocate_resources`.
 pub fn allocate_resources(ws: &mut WorkingSet) {
     if !ws.placement_strategy.eq_ignore_ascii_case("default") {
-        primitive::sort_resources(ws);
+        utilization::sort_resources(ws);
     }
+    utilization::show_node_capacities(ws, "Original");
     if ws.is_set(wsflags::HAVE_REMOTE_NODES) {
         for r in ws.top.clone() {
             if ws.resources[r].is_remote_node {
@@ -375,6 +377,7 @@ pub fn allocate_resources(ws: &mut WorkingSet) {
             assign(ws, r, None);
         }
     }
+    utilization::show_node_capacities(ws, "Remaining");
 }
 
 /// Emit allocation scores for a resource (and its children) like

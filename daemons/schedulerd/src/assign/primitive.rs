@@ -1,7 +1,6 @@
 //! Assigning a primitive (lib/pacemaker/pcmk_sched_primitive.c) and the
 //! colocation-score dispatch.
 
-use std::cmp::Ordering;
 
 use super::{finalize_assignment, node_available, sorted_nodes, Chosen};
 use crate::constraints::colocation::{
@@ -14,7 +13,7 @@ use crate::util::{Role, INFINITY};
 
 /// `assign_best_node`.
 fn assign_best_node(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> bool {
-    let most_free = ban_insufficient_capacity(ws, r);
+    let most_free = super::utilization::ban_insufficient_capacity(ws, r);
     let prefer = prefer.or(most_free);
     if !ws.resources[r].is_set(rflags::PROVISIONAL) {
         return ws.resources[r].allocated_to.is_some();
@@ -243,70 +242,3 @@ pub fn shutdown_lock(ws: &mut WorkingSet, r: RscId) {
         }
     }
 }
-
-// ---- utilization (placement-strategy) ----
-
-fn util_value(v: Option<&String>) -> i32 {
-    v.and_then(|s| crate::util::scan_ll(s).ok()).unwrap_or(0) as i32
-}
-
-/// `pcmk__consume_node_capacity`.
-pub fn consume_node_capacity(ws: &mut WorkingSet, n: NodeId, r: RscId) {
-    let rutil = ws.resources[r].utilization.clone();
-    for (k, v) in rutil {
-        let cur = util_value(ws.nodes[n].utilization.get(&k));
-        let need = util_value(Some(&v));
-        ws.nodes[n].utilization.insert(k, (cur - need).to_string());
-    }
-}
-
-/// `pcmk__release_node_capacity`.
-pub fn release_node_capacity(ws: &mut WorkingSet, n: NodeId, r: RscId) {
-    let rutil = ws.resources[r].utilization.clone();
-    for (k, v) in rutil {
-        let cur = util_value(ws.nodes[n].utilization.get(&k));
-        let need = util_value(Some(&v));
-        ws.nodes[n].utilization.insert(k, (cur + need).to_string());
-    }
-}
-
-/// `pcmk__compare_node_capacities`.
-pub fn compare_node_capacities(ws: &WorkingSet, a: NodeId, b: NodeId) -> Ordering {
-    let mut result = 0;
-    let (u1, u2) = (&ws.nodes[a].utilization, &ws.nodes[b].utilization);
-    for (k, v) in u1 {
-        let v1 = util_value(Some(v));
-        let v2 = util_value(u2.get(k));
-        if v1 > v2 {
-            result -= 1;
-        } else if v1 < v2 {
-            result += 1;
-        }
-    }
-    for (k, v) in u2 {
-        if u1.contains_key(k) {
-            continue;
-        }
-        let v2 = util_value(Some(v));
-        if 0 > v2 {
-            result -= 1;
-        } else if 0 < v2 {
-            result += 1;
-        }
-    }
-    result.cmp(&0)
-}
-
-/// `pcmk__ban_insufficient_capacity`: (utilization strategies only).
-pub fn ban_insufficient_capacity(ws: &mut WorkingSet, _r: RscId) -> Option<NodeId> {
-    if ws.placement_strategy.eq_ignore_ascii_case("default") {
-        return None;
-    }
-    None
-}
-
-/// `pcmk__sort_resources` (utilization strategies only).
-pub fn sort_resources(_ws: &mut WorkingSet) {}
-
-/// The `resource-util` message.
-pub fn show_resource_util(_ws: &mut WorkingSet, _r: RscId, _n: NodeId, _func: &str) {}

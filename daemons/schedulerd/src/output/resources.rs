@@ -323,6 +323,10 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     for &c in &rsc.children {
         let child = &ws.resources[c];
         let partially = rscfns::active(ws, c, false);
+        if partially && child.running_on.is_empty() {
+            // pcmk__rsc_filtered_by_node() with the "*" node filter
+            continue;
+        }
         let mut print_full = show_opts & show::CLONE_DETAIL != 0;
         if rsc.is_set(rflags::UNIQUE) {
             if partially || !rsc.is_set(rflags::ORPHAN) {

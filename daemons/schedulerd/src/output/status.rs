@@ -240,6 +240,9 @@ fn resource_list(ws: &WorkingSet, out: &mut Out, show: u32, print_spacer: bool) 
             continue;
         } else if !partially && show & show::INACTIVE_RSCS == 0 {
             continue;
+        } else if partially && ws.resources[r].running_on.is_empty() {
+            // pe__rsc_running_on_any() with the "*" node filter
+            continue;
         }
         if !printed_header {
             if print_spacer {
