@@ -77,7 +77,10 @@ struct Run {
 fn run(program: &Path, args: &[String], merge: bool) -> Run {
     let mut cmd = if merge {
         let mut c = Command::new("sh");
-        c.arg("-c").arg("exec \"$0\" \"$@\" 2>&1").arg(program).args(args);
+        c.arg("-c")
+            .arg("exec \"$0\" \"$@\" 2>&1")
+            .arg(program)
+            .args(args);
         c
     } else {
         let mut c = Command::new(program);
@@ -264,11 +267,18 @@ fn graph_form(text: &str) -> Option<GraphForm> {
 }
 
 fn read(path: &Path) -> Option<String> {
-    std::fs::read(path).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+    std::fs::read(path)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// The levels one case passes, or why it broke.
-fn grade(corpus: &Path, work: &Path, bin: &Path, case: &Case) -> Result<BTreeSet<&'static str>, String> {
+fn grade(
+    corpus: &Path,
+    work: &Path,
+    bin: &Path,
+    case: &Case,
+) -> Result<BTreeSet<&'static str>, String> {
     let xml = corpus.join("xml").join(format!("{}.xml", case.name));
     let graph = work.join(format!("{}.exp", case.name));
     let dot = work.join(format!("{}.dot", case.name));
@@ -293,7 +303,11 @@ fn grade(corpus: &Path, work: &Path, bin: &Path, case: &Case) -> Result<BTreeSet
         if r.timed_out {
             return Err(format!("took longer than {CASE_LIMIT:?}"));
         }
-        if r.stdout.contains("panicked") || r.stderr.contains("panicked") || r.code > 128 || r.code < 0 {
+        if r.stdout.contains("panicked")
+            || r.stderr.contains("panicked")
+            || r.code > 128
+            || r.code < 0
+        {
             return Err(format!("crashed (exit {}): {}", r.code, r.stderr.trim()));
         }
     }
@@ -310,12 +324,16 @@ fn grade(corpus: &Path, work: &Path, bin: &Path, case: &Case) -> Result<BTreeSet
     let mut passed = BTreeSet::new();
     let l1 = squash(&sorted_lines(&r2.stdout)) == squash(&sorted_lines(&exp_scores));
     let l2 = squash(&normalise_summary(&r1.stdout)) == squash(&exp_summary);
-    let l3 = match (graph_form(&normalise_graph(&exp_graph)), graph_form(&normalise_graph(&got_graph))) {
+    let l3 = match (
+        graph_form(&normalise_graph(&exp_graph)),
+        graph_form(&normalise_graph(&got_graph)),
+    ) {
         (Some(a), Some(b)) => a == b,
         _ => false,
     };
     let exact_graph = squash(&normalise_graph(&got_graph)) == squash(&normalise_graph(&exp_graph));
-    let exact_dot = squash(&sorted_dot(got_dot.as_deref().unwrap_or(""))) == squash(&sorted_dot(&exp_dot));
+    let exact_dot =
+        squash(&sorted_dot(got_dot.as_deref().unwrap_or(""))) == squash(&sorted_dot(&exp_dot));
     let stderr_ok = match &exp_stderr {
         Some(e) => squash(&r2.stderr) == squash(e),
         None => r2.stderr.trim().is_empty(),
@@ -364,7 +382,8 @@ fn scheduler_corpus_does_not_regress() {
     std::fs::create_dir_all(&work).expect("work directory");
 
     let next = AtomicUsize::new(0);
-    let results: Mutex<BTreeMap<String, Result<BTreeSet<&'static str>, String>>> = Mutex::new(BTreeMap::new());
+    let results: Mutex<BTreeMap<String, Result<BTreeSet<&'static str>, String>>> =
+        Mutex::new(BTreeMap::new());
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
     std::thread::scope(|s| {
         for _ in 0..threads {
@@ -393,7 +412,10 @@ fn scheduler_corpus_does_not_regress() {
                     }
                 }
                 let before = recorded.get(name).cloned().unwrap_or_default();
-                let lost: Vec<&String> = before.iter().filter(|l| !levels.contains(l.as_str())).collect();
+                let lost: Vec<&String> = before
+                    .iter()
+                    .filter(|l| !levels.contains(l.as_str()))
+                    .collect();
                 if !lost.is_empty() {
                     problems.push(format!("{name}: no longer passes {lost:?}"));
                 }
@@ -423,5 +445,9 @@ fn scheduler_corpus_does_not_regress() {
         }
         std::fs::write(passing_file(), text).expect("write the passing list");
     }
-    assert!(problems.is_empty(), "scheduler conformance regressions:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "scheduler conformance regressions:\n{}",
+        problems.join("\n")
+    );
 }

@@ -18,7 +18,11 @@ pub fn internal_constraints(ws: &mut WorkingSet, r: RscId) {
 }
 
 fn avoid_remote_nodes(ws: &mut WorkingSet, r: RscId) {
-    let nodes: Vec<usize> = ws.resources[r].allowed_nodes.iter().map(|n| n.node).collect();
+    let nodes: Vec<usize> = ws.resources[r]
+        .allowed_nodes
+        .iter()
+        .map(|n| n.node)
+        .collect();
     for n in nodes {
         if ws.nodes[n].remote_rsc.is_some() {
             if let Some(e) = ws.resources[r].allowed_nodes.get_mut(n) {
@@ -51,8 +55,26 @@ fn primitive_internal_constraints(ws: &mut WorkingSet, r: RscId) {
         oflags::OPTIONAL | oflags::IMPLIES_THEN | oflags::RESTART,
     );
     if ws.resources[top].is_set(rflags::PROMOTABLE) || ws.resources[r].role > Role::Unpromoted {
-        new_ordering(ws, Some(r), Some(op_key(&id, "demote", 0)), None, Some(r), Some(op_key(&id, "stop", 0)), None, oflags::PROMOTED_IMPLIES_FIRST);
-        new_ordering(ws, Some(r), Some(op_key(&id, "start", 0)), None, Some(r), Some(op_key(&id, "promote", 0)), None, oflags::RUNNABLE_LEFT);
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "demote", 0)),
+            None,
+            Some(r),
+            Some(op_key(&id, "stop", 0)),
+            None,
+            oflags::PROMOTED_IMPLIES_FIRST,
+        );
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "start", 0)),
+            None,
+            Some(r),
+            Some(op_key(&id, "promote", 0)),
+            None,
+            oflags::RUNNABLE_LEFT,
+        );
     }
     new_ordering(
         ws,
@@ -67,7 +89,11 @@ fn primitive_internal_constraints(ws: &mut WorkingSet, r: RscId) {
     let container = ws.resources[r].container;
     let mut allowed_nodes: Vec<usize> = Vec::new();
     if check_unfencing || check_utilization || container.is_some() {
-        allowed_nodes = ws.resources[r].allowed_nodes.iter().map(|n| n.node).collect();
+        allowed_nodes = ws.resources[r]
+            .allowed_nodes
+            .iter()
+            .map(|n| n.node)
+            .collect();
         glib::list_sort(&mut allowed_nodes, &mut |&a, &b| {
             util::numeric_strcasecmp(&ws.nodes[a].uname, &ws.nodes[b].uname)
         });
@@ -76,8 +102,26 @@ fn primitive_internal_constraints(ws: &mut WorkingSet, r: RscId) {
         for &n in &allowed_nodes {
             let unfence = crate::actions::fencing::fence_op(ws, n, Some("on"), true, None, false);
             let uuid = ws.actions[unfence].uuid.clone();
-            new_ordering(ws, Some(r), Some(op_key(&id, "stop", 0)), None, None, Some(uuid.clone()), Some(unfence), oflags::OPTIONAL | oflags::SAME_NODE);
-            new_ordering(ws, None, Some(uuid), Some(unfence), Some(r), Some(op_key(&id, "start", 0)), None, oflags::IMPLIES_THEN_ON_NODE | oflags::SAME_NODE);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "stop", 0)),
+                None,
+                None,
+                Some(uuid.clone()),
+                Some(unfence),
+                oflags::OPTIONAL | oflags::SAME_NODE,
+            );
+            new_ordering(
+                ws,
+                None,
+                Some(uuid),
+                Some(unfence),
+                Some(r),
+                Some(op_key(&id, "start", 0)),
+                None,
+                oflags::IMPLIES_THEN_ON_NODE | oflags::SAME_NODE,
+            );
         }
     }
     if check_utilization {
@@ -105,14 +149,42 @@ fn primitive_internal_constraints(ws: &mut WorkingSet, r: RscId) {
             }
         } else {
             let cid = ws.resources[c].id.clone();
-            new_ordering(ws, Some(c), Some(op_key(&cid, "start", 0)), None, Some(r), Some(op_key(&id, "start", 0)), None, oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
-            new_ordering(ws, Some(r), Some(op_key(&id, "stop", 0)), None, Some(c), Some(op_key(&cid, "stop", 0)), None, oflags::IMPLIES_FIRST);
+            new_ordering(
+                ws,
+                Some(c),
+                Some(op_key(&cid, "start", 0)),
+                None,
+                Some(r),
+                Some(op_key(&id, "start", 0)),
+                None,
+                oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+            );
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "stop", 0)),
+                None,
+                Some(c),
+                Some(op_key(&cid, "stop", 0)),
+                None,
+                oflags::IMPLIES_FIRST,
+            );
             let score = if ws.resources[r].is_set(rflags::ALLOW_REMOTE_REMOTES) {
                 10000
             } else {
                 INFINITY
             };
-            new_colocation(ws, "resource-with-container", None, score, Some(r), Some(c), None, None, true);
+            new_colocation(
+                ws,
+                "resource-with-container",
+                None,
+                score,
+                Some(r),
+                Some(c),
+                None,
+                None,
+                true,
+            );
         }
     }
     if ws.resources[r].is_remote_node || ws.resources[r].is_set(rflags::FENCE_DEVICE) {
@@ -157,24 +229,76 @@ fn group_internal_constraints(ws: &mut WorkingSet, r: RscId) {
             Some(prev) => {
                 if colocated {
                     let critical = ws.resources[member].is_set(rflags::CRITICAL);
-                    new_colocation(ws, "group:internal_colocation", None, INFINITY, Some(member), Some(prev), None, None, critical);
+                    new_colocation(
+                        ws,
+                        "group:internal_colocation",
+                        None,
+                        INFINITY,
+                        Some(member),
+                        Some(prev),
+                        None,
+                        None,
+                        critical,
+                    );
                 }
             }
         }
         if promotable {
             order_resource_actions(ws, r, "demote", member, "demote", down_flags);
             order_resource_actions(ws, member, "demote", r, "demoted", post_down_flags);
-            order_resource_actions(ws, member, "promote", r, "promoted", oflags::RUNNABLE_LEFT | oflags::IMPLIES_THEN | oflags::IMPLIES_THEN_PRINTED);
-            order_resource_actions(ws, r, "promote", member, "promote", oflags::IMPLIES_FIRST_PRINTED);
+            order_resource_actions(
+                ws,
+                member,
+                "promote",
+                r,
+                "promoted",
+                oflags::RUNNABLE_LEFT | oflags::IMPLIES_THEN | oflags::IMPLIES_THEN_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                r,
+                "promote",
+                member,
+                "promote",
+                oflags::IMPLIES_FIRST_PRINTED,
+            );
         }
         order_resource_actions(ws, r, "stop", member, "stop", down_flags);
         order_resource_actions(ws, member, "stop", r, "stopped", post_down_flags);
-        order_resource_actions(ws, r, "start", member, "start", oflags::IMPLIES_FIRST_PRINTED);
-        order_resource_actions(ws, member, "start", r, "running", oflags::RUNNABLE_LEFT | oflags::IMPLIES_THEN | oflags::IMPLIES_THEN_PRINTED);
+        order_resource_actions(
+            ws,
+            r,
+            "start",
+            member,
+            "start",
+            oflags::IMPLIES_FIRST_PRINTED,
+        );
+        order_resource_actions(
+            ws,
+            member,
+            "start",
+            r,
+            "running",
+            oflags::RUNNABLE_LEFT | oflags::IMPLIES_THEN | oflags::IMPLIES_THEN_PRINTED,
+        );
         if !ordered {
-            order_resource_actions(ws, r, "start", member, "start", oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED);
+            order_resource_actions(
+                ws,
+                r,
+                "start",
+                member,
+                "start",
+                oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED,
+            );
             if promotable {
-                order_resource_actions(ws, r, "promote", member, "promote", oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED);
+                order_resource_actions(
+                    ws,
+                    r,
+                    "promote",
+                    member,
+                    "promote",
+                    oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED,
+                );
             }
         } else if previous.is_none() {
             order_resource_actions(ws, r, "start", member, "start", oflags::NONE);
@@ -182,16 +306,39 @@ fn group_internal_constraints(ws: &mut WorkingSet, r: RscId) {
                 order_resource_actions(ws, r, "promote", member, "promote", oflags::NONE);
             }
         } else if let Some(prev) = previous {
-            order_resource_actions(ws, prev, "start", member, "start", oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
-            order_resource_actions(ws, member, "stop", prev, "stop", oflags::OPTIONAL | oflags::RESTART);
+            order_resource_actions(
+                ws,
+                prev,
+                "start",
+                member,
+                "start",
+                oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+            );
+            order_resource_actions(
+                ws,
+                member,
+                "stop",
+                prev,
+                "stop",
+                oflags::OPTIONAL | oflags::RESTART,
+            );
             if promotable {
-                order_resource_actions(ws, prev, "promote", member, "promote", oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
+                order_resource_actions(
+                    ws,
+                    prev,
+                    "promote",
+                    member,
+                    "promote",
+                    oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+                );
                 order_resource_actions(ws, member, "demote", prev, "demote", oflags::OPTIONAL);
             }
         }
         if !ws.resources[member].running_on.is_empty() {
             if let (true, Some(prev), Some(la)) = (ordered, previous, last_active) {
-                if ws.resources[prev].running_on.is_empty() && !ws.resources[la].running_on.is_empty() {
+                if ws.resources[prev].running_on.is_empty()
+                    && !ws.resources[la].running_on.is_empty()
+                {
                     order_resource_actions(ws, member, "stop", la, "stop", oflags::OPTIONAL);
                 }
             }
@@ -213,21 +360,44 @@ fn clone_internal_constraints(ws: &mut WorkingSet, r: RscId) {
     }
     if ordered {
         let mut children = std::mem::take(&mut ws.resources[r].children);
-        glib::list_sort(&mut children, &mut |&a, &b| crate::assign::clone::cmp_instance_number(ws, a, b));
+        glib::list_sort(&mut children, &mut |&a, &b| {
+            crate::assign::clone::cmp_instance_number(ws, a, b)
+        });
         ws.resources[r].children = children;
     }
     let mut last: Option<RscId> = None;
     for child in ws.resources[r].children.clone() {
         internal_constraints(ws, child);
-        order_resource_actions(ws, r, "start", child, "start", oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED);
-        order_resource_actions(ws, child, "start", r, "running", oflags::IMPLIES_THEN_PRINTED);
+        order_resource_actions(
+            ws,
+            r,
+            "start",
+            child,
+            "start",
+            oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED,
+        );
+        order_resource_actions(
+            ws,
+            child,
+            "start",
+            r,
+            "running",
+            oflags::IMPLIES_THEN_PRINTED,
+        );
         if ordered {
             if let Some(l) = last {
                 order_resource_actions(ws, l, "start", child, "start", oflags::OPTIONAL);
             }
         }
         order_resource_actions(ws, r, "stop", child, "stop", oflags::IMPLIES_FIRST_PRINTED);
-        order_resource_actions(ws, child, "stop", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+        order_resource_actions(
+            ws,
+            child,
+            "stop",
+            r,
+            "stopped",
+            oflags::IMPLIES_THEN_PRINTED,
+        );
         if ordered {
             if let Some(l) = last {
                 order_resource_actions(ws, child, "stop", l, "stop", oflags::OPTIONAL);

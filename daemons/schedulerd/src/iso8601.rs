@@ -713,6 +713,24 @@ fn parse_int(s: &[u8], field_width: i32, upper_bound: i32) -> (i32, usize) {
     }
 }
 
+/// `ctime()` in UTC without the trailing newline (`pcmk__epoch2str`):
+/// "Thu Jan  1 00:00:00 1970".
+#[doc(alias = "pcmk__epoch2str")]
+pub fn ctime(t: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let ct = CrmTime::from_epoch(t);
+    let (y, m, d) = ct.gregorian();
+    let (hh, mm, ss) = ct.timeofday();
+    let wd = DAYS[t.div_euclid(86400).rem_euclid(7) as usize];
+    format!(
+        "{wd} {} {d:>2} {hh:02}:{mm:02}:{ss:02} {y}",
+        MONTHS[(m.clamp(1, 12) - 1) as usize]
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -748,22 +766,4 @@ mod tests {
         assert!(CrmTime::parse_duration("P").is_none());
         assert!(CrmTime::parse_duration("P1X").is_none());
     }
-}
-
-/// `ctime()` in UTC without the trailing newline (`pcmk__epoch2str`):
-/// "Thu Jan  1 00:00:00 1970".
-#[doc(alias = "pcmk__epoch2str")]
-pub fn ctime(t: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let ct = CrmTime::from_epoch(t);
-    let (y, m, d) = ct.gregorian();
-    let (hh, mm, ss) = ct.timeofday();
-    let wd = DAYS[t.div_euclid(86400).rem_euclid(7) as usize];
-    format!(
-        "{wd} {} {d:>2} {hh:02}:{mm:02}:{ss:02} {y}",
-        MONTHS[(m.clamp(1, 12) - 1) as usize]
-    )
 }

@@ -25,7 +25,8 @@
     clippy::nonminimal_bool,
     clippy::too_many_arguments,
     clippy::result_unit_err,
-    clippy::unnecessary_map_or
+    clippy::unnecessary_map_or,
+    clippy::only_used_in_recursion
 )]
 #![forbid(unsafe_code)]
 

@@ -5,9 +5,13 @@ use std::cmp::Ordering;
 
 use crate::assign::clone::cmp_instance;
 use crate::assign::node_available;
-use crate::constraints::colocation::{add_colocated_node_scores, has_influence, SELECT_ACTIVE, SELECT_DEFAULT, SELECT_NONNEGATIVE};
+use crate::constraints::colocation::{
+    add_colocated_node_scores, has_influence, SELECT_ACTIVE, SELECT_DEFAULT, SELECT_NONNEGATIVE,
+};
 use crate::constraints::ordering::order_resource_actions;
-use crate::model::{aflags, oflags, rflags, wsflags, ColocId, NodeId, QuorumPolicy, RscId, WorkingSet};
+use crate::model::{
+    aflags, oflags, rflags, wsflags, ColocId, NodeId, QuorumPolicy, RscId, WorkingSet,
+};
 use crate::rscfns;
 use crate::unpack::resources::clone_strip;
 use crate::util::{self, add_scores, Role, INFINITY};
@@ -39,8 +43,22 @@ fn order_instance_promotion(ws: &mut WorkingSet, clone: RscId, child: RscId, las
 
 /// `order_instance_demotion`.
 fn order_instance_demotion(ws: &mut WorkingSet, clone: RscId, child: RscId, last: Option<RscId>) {
-    order_resource_actions(ws, clone, "demote", child, "demote", oflags::IMPLIES_FIRST_PRINTED);
-    order_resource_actions(ws, child, "demote", clone, "demoted", oflags::IMPLIES_THEN_PRINTED);
+    order_resource_actions(
+        ws,
+        clone,
+        "demote",
+        child,
+        "demote",
+        oflags::IMPLIES_FIRST_PRINTED,
+    );
+    order_resource_actions(
+        ws,
+        child,
+        "demote",
+        clone,
+        "demoted",
+        oflags::IMPLIES_THEN_PRINTED,
+    );
     if let Some(l) = last {
         if ws.resources[clone].clone.ordered {
             order_resource_actions(ws, child, "demote", l, "demote", oflags::OPTIONAL);
@@ -71,7 +89,12 @@ fn check_for_role_change(ws: &WorkingSet, r: RscId, demoting: &mut bool, promoti
 }
 
 /// `apply_promoted_locations`.
-fn apply_promoted_locations(ws: &mut WorkingSet, child: RscId, locations: &[usize], chosen: NodeId) {
+fn apply_promoted_locations(
+    ws: &mut WorkingSet,
+    child: RscId,
+    locations: &[usize],
+    chosen: NodeId,
+) {
     for &l in locations {
         let loc = &ws.locations[l];
         if loc.role_filter != Role::Promoted {
@@ -150,7 +173,9 @@ fn sort_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
         if si < 0 {
             continue;
         }
-        let Some(chosen) = rscfns::location(ws, child, None, 0) else { continue };
+        let Some(chosen) = rscfns::location(ws, child, None, 0) else {
+            continue;
+        };
         if let Some(n) = ws.resources[clone].allowed_nodes.get_mut(chosen) {
             n.weight = add_scores(si, n.weight);
         }
@@ -161,11 +186,23 @@ fn sort_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
         if col.dependent_role != Role::Promoted {
             continue;
         }
-        let flags = if col.score < INFINITY { SELECT_ACTIVE } else { SELECT_DEFAULT };
+        let flags = if col.score < INFINITY {
+            SELECT_ACTIVE
+        } else {
+            SELECT_DEFAULT
+        };
         let factor = col.score as f32 / INFINITY as f32;
         let id = ws.resources[clone].id.clone();
         let mut nodes = Some(std::mem::take(&mut ws.resources[clone].allowed_nodes));
-        add_colocated_node_scores(ws, col.primary, &id, &mut nodes, col.node_attribute.as_deref(), factor, flags);
+        add_colocated_node_scores(
+            ws,
+            col.primary,
+            &id,
+            &mut nodes,
+            col.node_attribute.as_deref(),
+            factor,
+            flags,
+        );
         ws.resources[clone].allowed_nodes = nodes.unwrap_or_default();
     }
     // apply_coloc_to_primary
@@ -192,7 +229,9 @@ fn sort_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
     // set_sort_index_to_node_weight
     for child in ws.resources[clone].children.clone() {
         let chosen = rscfns::location(ws, child, None, 0);
-        if !ws.resources[child].is_set(rflags::MANAGED) && ws.resources[child].next_role == Role::Promoted {
+        if !ws.resources[child].is_set(rflags::MANAGED)
+            && ws.resources[child].next_role == Role::Promoted
+        {
             ws.resources[child].sort_index = INFINITY;
         } else if chosen.is_none() || ws.resources[child].sort_index < 0 {
         } else if let Some(n) = ws.resources[clone].allowed_nodes.get(chosen.unwrap()) {
@@ -200,13 +239,20 @@ fn sort_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
         }
     }
     let mut children = std::mem::take(&mut ws.resources[clone].children);
-    crate::glib::list_sort(&mut children, &mut |&a, &b| cmp_promotable_instance(ws, a, b));
+    crate::glib::list_sort(&mut children, &mut |&a, &b| {
+        cmp_promotable_instance(ws, a, b)
+    });
     ws.resources[clone].children = children;
     ws.resources[clone].clear(rflags::MERGING);
 }
 
 /// `find_active_anon_instance`.
-fn find_active_anon_instance(ws: &WorkingSet, clone: RscId, id: &str, node: NodeId) -> Option<RscId> {
+fn find_active_anon_instance(
+    ws: &WorkingSet,
+    clone: RscId,
+    id: &str,
+    node: NodeId,
+) -> Option<RscId> {
     use crate::unpack::resources::find;
     for &child in &ws.resources[clone].children {
         if let Some(a) = ws.find_rsc_in(child, id, Some(node), find::CLONE | find::CURRENT) {
@@ -230,7 +276,10 @@ fn anonymous_known_on(ws: &WorkingSet, clone: RscId, id: &str, node: NodeId) -> 
 }
 
 fn is_allowed(ws: &WorkingSet, r: RscId, node: NodeId) -> bool {
-    ws.resources[r].allowed_nodes.get(node).is_some_and(|n| n.weight >= 0)
+    ws.resources[r]
+        .allowed_nodes
+        .get(node)
+        .is_some_and(|n| n.weight >= 0)
 }
 
 /// `promotion_score_applies`.
@@ -250,7 +299,12 @@ fn promotion_score_applies(ws: &WorkingSet, r: RscId, node: NodeId) -> bool {
     if rsc.running_on.is_empty() && rsc.known_on.is_empty() {
         return is_allowed(ws, r, node);
     }
-    if rsc.known_on.contains(node) || rsc.running_on.iter().any(|&n| ws.nodes[n].id == ws.nodes[node].id) {
+    if rsc.known_on.contains(node)
+        || rsc
+            .running_on
+            .iter()
+            .any(|&n| ws.nodes[n].id == ws.nodes[node].id)
+    {
         return is_allowed(ws, r, node);
     }
     false
@@ -301,7 +355,11 @@ pub fn add_promotion_scores(ws: &mut WorkingSet, clone: RscId) {
         return;
     }
     for child in ws.resources[clone].children.clone() {
-        let nodes: Vec<NodeId> = ws.resources[child].allowed_nodes.iter().map(|n| n.node).collect();
+        let nodes: Vec<NodeId> = ws.resources[child]
+            .allowed_nodes
+            .iter()
+            .map(|n| n.node)
+            .collect();
         for n in nodes {
             if !node_available(ws, n, None, false) {
                 continue;
@@ -331,7 +389,11 @@ fn set_current_role_unpromoted(ws: &mut WorkingSet, r: RscId) {
 fn set_next_role_unpromoted(ws: &mut WorkingSet, r: RscId) {
     let mut assigned = Vec::new();
     rscfns::location(ws, r, Some(&mut assigned), 0);
-    ws.resources[r].next_role = if assigned.is_empty() { Role::Stopped } else { Role::Unpromoted };
+    ws.resources[r].next_role = if assigned.is_empty() {
+        Role::Stopped
+    } else {
+        Role::Unpromoted
+    };
     for c in ws.resources[r].children.clone() {
         set_next_role_unpromoted(ws, c);
     }
@@ -446,7 +508,12 @@ pub fn create_promotable_actions(ws: &mut WorkingSet, clone: RscId) {
 }
 
 /// `pe__create_promotable_pseudo_ops`.
-fn create_promotable_pseudo_ops(ws: &mut WorkingSet, clone: RscId, any_promoting: bool, any_demoting: bool) {
+fn create_promotable_pseudo_ops(
+    ws: &mut WorkingSet,
+    clone: RscId,
+    any_promoting: bool,
+    any_demoting: bool,
+) {
     use crate::actions::create::new_rsc_pseudo_action;
     use crate::actions::notif;
     let action = new_rsc_pseudo_action(ws, clone, "promote", !any_promoting, true);
@@ -479,7 +546,14 @@ pub fn order_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
     order_resource_actions(ws, clone, "demote", clone, "demoted", oflags::OPTIONAL);
     let mut previous = None;
     for instance in ws.resources[clone].children.clone() {
-        order_resource_actions(ws, instance, "demote", instance, "promote", oflags::OPTIONAL);
+        order_resource_actions(
+            ws,
+            instance,
+            "demote",
+            instance,
+            "promote",
+            oflags::OPTIONAL,
+        );
         order_instance_promotion(ws, clone, instance, previous);
         order_instance_demotion(ws, clone, instance, previous);
         previous = Some(instance);
@@ -487,14 +561,23 @@ pub fn order_promotable_instances(ws: &mut WorkingSet, clone: RscId) {
 }
 
 /// `update_dependent_allowed_nodes`.
-fn update_dependent_allowed_nodes(ws: &mut WorkingSet, dependent: RscId, primary_node: NodeId, c: ColocId) {
+fn update_dependent_allowed_nodes(
+    ws: &mut WorkingSet,
+    dependent: RscId,
+    primary_node: NodeId,
+    c: ColocId,
+) {
     let col = ws.colocations[c].clone();
     if col.score >= INFINITY {
         return;
     }
     let attr = col.node_attribute.as_deref().unwrap_or("#uname");
     let primary_value = ws.node_attr(primary_node, attr).map(str::to_owned);
-    let nodes: Vec<NodeId> = ws.resources[dependent].allowed_nodes.iter().map(|n| n.node).collect();
+    let nodes: Vec<NodeId> = ws.resources[dependent]
+        .allowed_nodes
+        .iter()
+        .map(|n| n.node)
+        .collect();
     for n in nodes {
         let dv = ws.node_attr(n, attr).map(str::to_owned);
         let same = match (&primary_value, &dv) {
@@ -512,17 +595,26 @@ fn update_dependent_allowed_nodes(ws: &mut WorkingSet, dependent: RscId, primary
 
 /// `pcmk__update_dependent_with_promotable`.
 #[doc(alias = "pcmk__update_dependent_with_promotable")]
-pub fn update_dependent_with_promotable(ws: &mut WorkingSet, primary: RscId, dependent: RscId, c: ColocId) {
+pub fn update_dependent_with_promotable(
+    ws: &mut WorkingSet,
+    primary: RscId,
+    dependent: RscId,
+    c: ColocId,
+) {
     let mut affected: Vec<(NodeId, i32)> = Vec::new();
     for instance in ws.resources[primary].children.clone() {
-        let Some(node) = rscfns::assigned_score(ws, instance) else { continue };
+        let Some(node) = rscfns::assigned_score(ws, instance) else {
+            continue;
+        };
         if rscfns::state(ws, instance, false) == ws.colocations[c].primary_role {
             update_dependent_allowed_nodes(ws, dependent, node.node, c);
             affected.insert(0, (node.node, node.weight));
         }
     }
     let col = &ws.colocations[c];
-    if col.score >= INFINITY && (col.dependent_role != Role::Promoted || col.primary_role != Role::Promoted) {
+    if col.score >= INFINITY
+        && (col.dependent_role != Role::Promoted || col.primary_role != Role::Promoted)
+    {
         node_list_exclude(ws, dependent, &affected);
     }
 }
@@ -547,11 +639,17 @@ fn node_list_exclude(ws: &mut WorkingSet, r: RscId, weights: &[(NodeId, i32)]) {
 
 /// `pcmk__update_promotable_dependent_priority`.
 #[doc(alias = "pcmk__update_promotable_dependent_priority")]
-pub fn update_promotable_dependent_priority(ws: &mut WorkingSet, primary: RscId, dependent: RscId, c: ColocId) {
+pub fn update_promotable_dependent_priority(
+    ws: &mut WorkingSet,
+    primary: RscId,
+    dependent: RscId,
+    c: ColocId,
+) {
     let role = ws.colocations[c].primary_role;
     let inst = crate::assign::clone::find_compatible_child(ws, dependent, primary, role, false);
     if inst.is_some() {
-        ws.resources[dependent].priority = add_scores(ws.resources[dependent].priority, ws.colocations[c].score);
+        ws.resources[dependent].priority =
+            add_scores(ws.resources[dependent].priority, ws.colocations[c].score);
     } else if ws.colocations[c].score >= INFINITY {
         ws.resources[dependent].priority = -INFINITY;
     }

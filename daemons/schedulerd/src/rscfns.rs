@@ -128,7 +128,10 @@ pub fn assigned_score(ws: &WorkingSet, r: RscId) -> Option<crate::model::NodeSco
         let mut l = Vec::new();
         location(ws, c, Some(&mut l), 0);
         for n in l {
-            if !ids.iter().any(|&x| ws.nodes[x].id.eq_ignore_ascii_case(&ws.nodes[n].id)) {
+            if !ids
+                .iter()
+                .any(|&x| ws.nodes[x].id.eq_ignore_ascii_case(&ws.nodes[n].id))
+            {
                 ids.push(n);
                 if first.is_none() {
                     first = leaf_assigned(ws, c, n);

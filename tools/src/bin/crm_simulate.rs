@@ -22,17 +22,41 @@ use pcmk_tools::options::{Arg, CommandSpec, OptionEntry, OptionGroup, OutputSpec
 use pcmk_xml::Element;
 
 const OPERATIONS: &[OptionEntry] = &[
-    OptionEntry::flag("run", Some('R'), "Run the scheduler on the input and list the actions it would take"),
+    OptionEntry::flag(
+        "run",
+        Some('R'),
+        "Run the scheduler on the input and list the actions it would take",
+    ),
     OptionEntry::flag(
         "simulate",
         Some('S'),
         "As --run, then pretend the actions succeed and show the cluster status that results",
     ),
-    OptionEntry::flag("in-place", Some('X'), "As --simulate, and write the resulting CIB back over the input file"),
-    OptionEntry::flag("show-attrs", Some('A'), "Include node attributes in the status"),
-    OptionEntry::flag("show-failcounts", Some('c'), "Include resource fail counts in the status"),
-    OptionEntry::flag("show-scores", Some('s'), "Print the placement scores the scheduler computes"),
-    OptionEntry::flag("show-utilization", Some('U'), "Print node capacity and resource utilization as they are used"),
+    OptionEntry::flag(
+        "in-place",
+        Some('X'),
+        "As --simulate, and write the resulting CIB back over the input file",
+    ),
+    OptionEntry::flag(
+        "show-attrs",
+        Some('A'),
+        "Include node attributes in the status",
+    ),
+    OptionEntry::flag(
+        "show-failcounts",
+        Some('c'),
+        "Include resource fail counts in the status",
+    ),
+    OptionEntry::flag(
+        "show-scores",
+        Some('s'),
+        "Print the placement scores the scheduler computes",
+    ),
+    OptionEntry::flag(
+        "show-utilization",
+        Some('U'),
+        "Print node capacity and resource utilization as they are used",
+    ),
     OptionEntry::with_value(
         "profile",
         Some('P'),
@@ -40,8 +64,19 @@ const OPERATIONS: &[OptionEntry] = &[
         "DIR",
         "Time the scheduler on every XML file of a directory",
     ),
-    OptionEntry::with_value("repeat", Some('N'), Arg::Int, "N", "With --profile, run each file N times"),
-    OptionEntry::flag("pending", Some('j'), "Show pending operations (when record-pending is set)").hidden(),
+    OptionEntry::with_value(
+        "repeat",
+        Some('N'),
+        Arg::Int,
+        "N",
+        "With --profile, run each file N times",
+    ),
+    OptionEntry::flag(
+        "pending",
+        Some('j'),
+        "Show pending operations (when record-pending is set)",
+    )
+    .hidden(),
 ];
 
 const SYNTHETIC: &[OptionEntry] = &[
@@ -94,10 +129,34 @@ const SYNTHETIC: &[OptionEntry] = &[
 ];
 
 const ARTIFACTS: &[OptionEntry] = &[
-    OptionEntry::with_value("save-input", Some('I'), Arg::Filename, "FILE", "Write the input CIB (after any injections) to FILE"),
-    OptionEntry::with_value("save-output", Some('O'), Arg::Filename, "FILE", "Write the CIB as it is after the simulation to FILE"),
-    OptionEntry::with_value("save-graph", Some('G'), Arg::String, "FILE", "Write the transition graph as XML to FILE"),
-    OptionEntry::with_value("save-dotfile", Some('D'), Arg::String, "FILE", "Write the transition graph in DOT format to FILE"),
+    OptionEntry::with_value(
+        "save-input",
+        Some('I'),
+        Arg::Filename,
+        "FILE",
+        "Write the input CIB (after any injections) to FILE",
+    ),
+    OptionEntry::with_value(
+        "save-output",
+        Some('O'),
+        Arg::Filename,
+        "FILE",
+        "Write the CIB as it is after the simulation to FILE",
+    ),
+    OptionEntry::with_value(
+        "save-graph",
+        Some('G'),
+        Arg::String,
+        "FILE",
+        "Write the transition graph as XML to FILE",
+    ),
+    OptionEntry::with_value(
+        "save-dotfile",
+        Some('D'),
+        Arg::String,
+        "FILE",
+        "Write the transition graph in DOT format to FILE",
+    ),
     OptionEntry::flag(
         "all-actions",
         Some('a'),
@@ -106,8 +165,18 @@ const ARTIFACTS: &[OptionEntry] = &[
 ];
 
 const SOURCES: &[OptionEntry] = &[
-    OptionEntry::flag("live-check", Some('L'), "Take the CIB from the running cluster's CIB manager"),
-    OptionEntry::with_value("xml-file", Some('x'), Arg::String, "FILE", "Take the CIB from FILE"),
+    OptionEntry::flag(
+        "live-check",
+        Some('L'),
+        "Take the CIB from the running cluster's CIB manager",
+    ),
+    OptionEntry::with_value(
+        "xml-file",
+        Some('x'),
+        Arg::String,
+        "FILE",
+        "Take the CIB from FILE",
+    ),
     OptionEntry::flag("xml-pipe", Some('p'), "Take the CIB from standard input"),
 ];
 
@@ -131,7 +200,11 @@ const SPEC: CommandSpec = CommandSpec {
         formats: &["none", "text", "xml"],
         help_list: "text (default), xml",
     }),
-    main: &[OptionEntry::flag("quiet", Some('Q'), "Print only what is essential")],
+    main: &[OptionEntry::flag(
+        "quiet",
+        Some('Q'),
+        "Print only what is essential",
+    )],
     groups: &[
         OptionGroup {
             name: "operations",
@@ -353,13 +426,19 @@ fn read_input(path: &str) -> Result<Element, (CrmExit, String)> {
         }
     };
     let Some(mut cib) = parsed.clean() else {
-        return Err((CrmExit::DATAERR, "Update does not conform to the configured schema".into()));
+        return Err((
+            CrmExit::DATAERR,
+            "Update does not conform to the configured schema".into(),
+        ));
     };
     if cib.first_element("status").is_none() {
         cib.push_element(Element::new("status"));
     }
     // cli_config_update(): the schema upgrade itself is not done yet
-    if cib.attr("validate-with").is_some_and(|v| v.eq_ignore_ascii_case("none")) {
+    if cib
+        .attr("validate-with")
+        .is_some_and(|v| v.eq_ignore_ascii_case("none"))
+    {
         eprintln!(
             "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
         );
@@ -464,8 +543,19 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
                 ws.disabled_resources, ws.ninstances, ws.blocked_resources
             ));
         }
-        let show = if o.flags & SHOW_PENDING != 0 { show::PENDING } else { 0 };
-        print_cluster_status(&mut ws, &mut out, show, o.section, "Current cluster status", printed);
+        let show = if o.flags & SHOW_PENDING != 0 {
+            show::PENDING
+        } else {
+            0
+        };
+        print_cluster_status(
+            &mut ws,
+            &mut out,
+            show,
+            o.section,
+            "Current cluster status",
+            printed,
+        );
         printed = true;
     }
     flush(&mut out);
@@ -568,14 +658,24 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
             if !out.is_quiet() {
                 let now = effective_date(&cib, o.use_date.as_deref(), true, &mut out);
                 let mut ws2 = unpack(&cib, now, &o);
-                print_cluster_status(&mut ws2, &mut out, 0, o.section, "Revised Cluster Status", true);
+                print_cluster_status(
+                    &mut ws2,
+                    &mut out,
+                    0,
+                    o.section,
+                    "Revised Cluster Status",
+                    true,
+                );
             }
         }
     }
     flush(&mut out);
     if let Some(f) = &output_file {
         if std::fs::write(f, cib.to_formatted()).is_err() {
-            return (CrmExit::CANTCREAT, Some(format!("Could not create '{}'", f.to_string_lossy())));
+            return (
+                CrmExit::CANTCREAT,
+                Some(format!("Could not create '{}'", f.to_string_lossy())),
+            );
         }
     }
     (status, None)
@@ -583,7 +683,9 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
 
 /// `pcmk__profile_dir`.
 fn profile_dir(dir: &OsString, repeat: i64, o: &Opts, out: &mut Out) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut names: Vec<String> = rd
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())

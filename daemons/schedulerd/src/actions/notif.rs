@@ -30,7 +30,13 @@ pub struct NotifyData {
 }
 
 /// `new_notify_pseudo_action`.
-fn new_notify_pseudo_action(ws: &mut WorkingSet, rsc: RscId, action: ActionId, notif_action: &str, notif_type: &str) -> ActionId {
+fn new_notify_pseudo_action(
+    ws: &mut WorkingSet,
+    rsc: RscId,
+    action: ActionId,
+    notif_action: &str,
+    notif_type: &str,
+) -> ActionId {
     let task = ws.actions[action].task.clone();
     let key = util::notify_key(&ws.resources[rsc].id, notif_type, &task);
     let optional = ws.actions[action].is_set(aflags::OPTIONAL);
@@ -54,7 +60,10 @@ pub fn clone_notif_pseudo_ops(
     if !ws.resources[rsc].is_set(rflags::NOTIFY) {
         return None;
     }
-    let mut n = NotifyData { action: task.to_owned(), ..Default::default() };
+    let mut n = NotifyData {
+        action: task.to_owned(),
+        ..Default::default()
+    };
     if let Some(a) = action {
         let pre = new_notify_pseudo_action(ws, rsc, a, "notify", "pre");
         ws.actions[pre].set(aflags::RUNNABLE);
@@ -95,7 +104,12 @@ pub fn clone_notif_pseudo_ops(
         n.post_done = Some(post_done);
     }
     if let (Some(_), Some(_)) = (action, complete) {
-        order_actions(ws, n.pre_done.expect("pre"), n.post.expect("post"), oflags::OPTIONAL);
+        order_actions(
+            ws,
+            n.pre_done.expect("pre"),
+            n.post.expect("post"),
+            oflags::OPTIONAL,
+        );
     }
     Some(n)
 }
@@ -115,13 +129,27 @@ pub fn order_stop_notify_before_start(ws: &mut WorkingSet, rsc: RscId) {
 /// notifications exist.
 pub fn order_promotable_notifications(ws: &mut WorkingSet, rsc: RscId) {
     let cd = ws.resources[rsc].clone.clone();
-    let (Some(promote), Some(demote)) = (&cd.promote_notify, &cd.demote_notify) else { return };
+    let (Some(promote), Some(demote)) = (&cd.promote_notify, &cd.demote_notify) else {
+        return;
+    };
     let pairs = [
-        (cd.stop_notify.as_ref().and_then(|n| n.post_done), promote.pre),
-        (cd.start_notify.as_ref().and_then(|n| n.post_done), promote.pre),
+        (
+            cd.stop_notify.as_ref().and_then(|n| n.post_done),
+            promote.pre,
+        ),
+        (
+            cd.start_notify.as_ref().and_then(|n| n.post_done),
+            promote.pre,
+        ),
         (demote.post_done, promote.pre),
-        (demote.post_done, cd.start_notify.as_ref().and_then(|n| n.pre)),
-        (demote.post_done, cd.stop_notify.as_ref().and_then(|n| n.pre)),
+        (
+            demote.post_done,
+            cd.start_notify.as_ref().and_then(|n| n.pre),
+        ),
+        (
+            demote.post_done,
+            cd.stop_notify.as_ref().and_then(|n| n.pre),
+        ),
     ];
     for (a, b) in pairs {
         if let (Some(a), Some(b)) = (a, b) {
@@ -215,7 +243,13 @@ fn entries_to_strings(ws: &WorkingSet, list: &mut [Entry], with_nodes: bool) -> 
             }
         }
     }
-    let join = |v: Vec<&str>| if v.is_empty() { " ".to_owned() } else { v.join(" ") };
+    let join = |v: Vec<&str>| {
+        if v.is_empty() {
+            " ".to_owned()
+        } else {
+            v.join(" ")
+        }
+    };
     (join(rsc_names), join(node_names))
 }
 
@@ -227,7 +261,10 @@ fn node_names(ws: &WorkingSet, nodes: &[NodeId]) -> (String, String) {
         all.push(&ws.nodes[n].uname);
         let mut h = n;
         if ws.is_guest(n) {
-            if let Some(c) = ws.nodes[n].remote_rsc.and_then(|r| ws.resources[r].container) {
+            if let Some(c) = ws.nodes[n]
+                .remote_rsc
+                .and_then(|r| ws.resources[r].container)
+            {
                 if let Some(cur) = ws.current_node(c) {
                     h = cur;
                 }
@@ -235,7 +272,13 @@ fn node_names(ws: &WorkingSet, nodes: &[NodeId]) -> (String, String) {
         }
         hosts.push(&ws.nodes[h].uname);
     }
-    let join = |v: Vec<&str>| if v.is_empty() { " ".to_owned() } else { v.join(" ") };
+    let join = |v: Vec<&str>| {
+        if v.is_empty() {
+            " ".to_owned()
+        } else {
+            v.join(" ")
+        }
+    };
     (join(all), join(hosts))
 }
 
@@ -284,13 +327,24 @@ fn add_notif_keys(ws: &mut WorkingSet, rsc: RscId, n: &mut NotifyData) {
     keys.push(("notify_inactive_resource".into(), r));
     let mut allowed: Vec<NodeId> = n
         .allowed_from
-        .map(|a| ws.resources[a].allowed_nodes.iter().map(|e| e.node).collect())
+        .map(|a| {
+            ws.resources[a]
+                .allowed_nodes
+                .iter()
+                .map(|e| e.node)
+                .collect()
+        })
         .unwrap_or_default();
     allowed.sort_by(|&a, &b| util::numeric_strcasecmp(&ws.nodes[a].uname, &ws.nodes[b].uname));
     let (all, _) = node_names(ws, &allowed);
     keys.push(("notify_available_uname".into(), all));
     let (all, hosts) = node_names(ws, &ws.node_list.clone());
-    if ws.resources[rsc].meta.get("container-attribute-target").map(String::as_str) == Some("host") {
+    if ws.resources[rsc]
+        .meta
+        .get("container-attribute-target")
+        .map(String::as_str)
+        == Some("host")
+    {
         keys.push(("notify_all_hosts".into(), hosts));
     }
     keys.push(("notify_all_uname".into(), all));
@@ -329,13 +383,25 @@ fn new_notify_action(
     if !ws.nodes[node].online || !ws.actions[op].is_set(aflags::RUNNABLE) {
         return None;
     }
-    let value = ws.actions[op].meta.get("notify_type").cloned().unwrap_or_default();
-    let task = ws.actions[op].meta.get("notify_operation").cloned().unwrap_or_default();
+    let value = ws.actions[op]
+        .meta
+        .get("notify_type")
+        .cloned()
+        .unwrap_or_default();
+    let task = ws.actions[op]
+        .meta
+        .get("notify_operation")
+        .cloned()
+        .unwrap_or_default();
     let key = util::notify_key(&ws.resources[rsc].id, &value, &task);
     let optional = ws.actions[op].is_set(aflags::OPTIONAL);
     let op_task = ws.actions[op].task.clone();
     let na = custom_action(ws, Some(rsc), key, &op_task, Some(node), optional);
-    let meta: Vec<(String, String)> = ws.actions[op].meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let meta: Vec<(String, String)> = ws.actions[op]
+        .meta
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for (k, v) in meta {
         ws.actions[na].meta.entry(k).or_insert(v);
     }
@@ -395,7 +461,9 @@ fn create_notify_actions(ws: &mut WorkingSet, rsc: RscId, n: &NotifyData) {
         Task::ActionDemote if n.demote.is_empty() => return,
         _ => {}
     }
-    if ws.resources[rsc].role != Role::Stopped && (task == Task::StopRsc || task == Task::ActionDemote) {
+    if ws.resources[rsc].role != Role::Stopped
+        && (task == Task::StopRsc || task == Task::ActionDemote)
+    {
         let stop = ws.find_first_action(rsc, None, Some("stop"), None);
         for current in ws.resources[rsc].running_on.clone() {
             if let Some(s) = stop {
@@ -406,12 +474,16 @@ fn create_notify_actions(ws: &mut WorkingSet, rsc: RscId, n: &NotifyData) {
                 }
             }
             new_notify_action(ws, rsc, current, n.pre, n.pre_done, n);
-            if task == Task::ActionDemote || stop.map_or(true, |s| ws.actions[s].is_set(aflags::OPTIONAL)) {
+            if task == Task::ActionDemote
+                || stop.map_or(true, |s| ws.actions[s].is_set(aflags::OPTIONAL))
+            {
                 new_post_notify_action(ws, rsc, current, n);
             }
         }
     }
-    if ws.resources[rsc].next_role != Role::Stopped && (task == Task::StartRsc || task == Task::ActionPromote) {
+    if ws.resources[rsc].next_role != Role::Stopped
+        && (task == Task::StartRsc || task == Task::ActionPromote)
+    {
         let start = ws.find_first_action(rsc, None, Some("start"), None);
         if let Some(s) = start {
             if let Some(rs) = find_remote_start(ws, s) {
@@ -420,8 +492,11 @@ fn create_notify_actions(ws: &mut WorkingSet, rsc: RscId, n: &NotifyData) {
                 }
             }
         }
-        let Some(alloc) = ws.resources[rsc].allocated_to.map(|a| a.node) else { return };
-        if task != Task::StartRsc || start.map_or(true, |s| ws.actions[s].is_set(aflags::OPTIONAL)) {
+        let Some(alloc) = ws.resources[rsc].allocated_to.map(|a| a.node) else {
+            return;
+        };
+        if task != Task::StartRsc || start.map_or(true, |s| ws.actions[s].is_set(aflags::OPTIONAL))
+        {
             new_notify_action(ws, rsc, alloc, n.pre, n.pre_done, n);
         }
         new_post_notify_action(ws, rsc, alloc, n);
@@ -457,11 +532,21 @@ pub fn create_clone_notifications(ws: &mut WorkingSet, rsc: RscId) {
 
 /// `pe__order_notifs_after_fencing`.
 #[doc(alias = "pe__order_notifs_after_fencing")]
-pub fn order_notifs_after_fencing(ws: &mut WorkingSet, stop: ActionId, rsc: RscId, stonith_op: ActionId) {
-    let Some(mut n) = clone_notif_pseudo_ops(ws, rsc, "stop", None, Some(stonith_op)) else { return };
+pub fn order_notifs_after_fencing(
+    ws: &mut WorkingSet,
+    stop: ActionId,
+    rsc: RscId,
+    stonith_op: ActionId,
+) {
+    let Some(mut n) = clone_notif_pseudo_ops(ws, rsc, "stop", None, Some(stonith_op)) else {
+        return;
+    };
     collect_resource_data(ws, rsc, false, &mut n);
-    n.keys.push(("notify_stop_resource".into(), ws.resources[rsc].id.clone()));
-    let uname = ws.actions[stop].node.map_or(String::new(), |x| ws.nodes[x].uname.clone());
+    n.keys
+        .push(("notify_stop_resource".into(), ws.resources[rsc].id.clone()));
+    let uname = ws.actions[stop]
+        .node
+        .map_or(String::new(), |x| ws.nodes[x].uname.clone());
     n.keys.push(("notify_stop_uname".into(), uname));
     let top = ws.uber_parent(rsc);
     create_notify_actions(ws, top, &n);

@@ -5,7 +5,10 @@ use std::cmp::Ordering;
 
 use super::primitive::apply_coloc_score;
 use super::{find_active_on, node_available, unassign};
-use crate::constraints::colocation::{add_colocated_node_scores, add_this_with, add_with_this, has_influence, SELECT_ACTIVE, SELECT_DEFAULT, SELECT_NONNEGATIVE};
+use crate::constraints::colocation::{
+    add_colocated_node_scores, add_this_with, add_with_this, has_influence, SELECT_ACTIVE,
+    SELECT_DEFAULT, SELECT_NONNEGATIVE,
+};
 use crate::glib;
 use crate::model::{rflags, ColocId, NodeId, NodeScore, NodeTable, RscId, Variant, WorkingSet};
 use crate::unpack::resources::resource_location;
@@ -59,18 +62,36 @@ fn did_fail(ws: &WorkingSet, r: RscId) -> bool {
 }
 
 fn apply_parent_colocations(ws: &mut WorkingSet, r: RscId, nodes: &mut Option<NodeTable>) {
-    let Some(parent) = ws.resources[r].parent else { return };
+    let Some(parent) = ws.resources[r].parent else {
+        return;
+    };
     let rid = ws.resources[r].id.clone();
     for c in ws.resources[parent].rsc_cons.clone() {
         let col = ws.colocations[c].clone();
-        add_colocated_node_scores(ws, col.primary, &rid, nodes, col.node_attribute.as_deref(), col.score as f32 / INFINITY as f32, SELECT_DEFAULT);
+        add_colocated_node_scores(
+            ws,
+            col.primary,
+            &rid,
+            nodes,
+            col.node_attribute.as_deref(),
+            col.score as f32 / INFINITY as f32,
+            SELECT_DEFAULT,
+        );
     }
     for c in ws.resources[parent].rsc_cons_lhs.clone() {
         if !has_influence(ws, c, Some(r)) {
             continue;
         }
         let col = ws.colocations[c].clone();
-        add_colocated_node_scores(ws, col.dependent, &rid, nodes, col.node_attribute.as_deref(), col.score as f32 / INFINITY as f32, SELECT_NONNEGATIVE);
+        add_colocated_node_scores(
+            ws,
+            col.dependent,
+            &rid,
+            nodes,
+            col.node_attribute.as_deref(),
+            col.score as f32 / INFINITY as f32,
+            SELECT_NONNEGATIVE,
+        );
     }
 }
 
@@ -176,9 +197,18 @@ pub fn cmp_instance(ws: &mut WorkingSet, a: RscId, b: RscId) -> Ordering {
 }
 
 /// `can_run_instance`.
-fn can_run_instance(ws: &mut WorkingSet, r: RscId, node: Option<NodeId>, limit: i32) -> Option<NodeScore> {
+fn can_run_instance(
+    ws: &mut WorkingSet,
+    r: RscId,
+    node: Option<NodeId>,
+    limit: i32,
+) -> Option<NodeScore> {
     let Some(n) = node else {
-        let nodes: Vec<NodeId> = ws.resources[r].allowed_nodes.iter().map(|e| e.node).collect();
+        let nodes: Vec<NodeId> = ws.resources[r]
+            .allowed_nodes
+            .iter()
+            .map(|e| e.node)
+            .collect();
         for n in nodes {
             can_run_instance(ws, r, Some(n), limit);
         }
@@ -221,7 +251,13 @@ fn append_parent_colocation(ws: &mut WorkingSet, parent: RscId, child: RscId, al
 }
 
 /// `allocate_instance`.
-fn allocate_instance(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>, all_coloc: bool, limit: i32) -> Option<NodeId> {
+fn allocate_instance(
+    ws: &mut WorkingSet,
+    r: RscId,
+    prefer: Option<NodeId>,
+    all_coloc: bool,
+    limit: i32,
+) -> Option<NodeId> {
     if !ws.resources[r].is_set(rflags::PROVISIONAL) {
         return crate::rscfns::location(ws, r, None, 0);
     } else if ws.resources[r].is_set(rflags::ALLOCATING) {
@@ -255,7 +291,14 @@ fn allocate_instance(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>, all_
 }
 
 /// `distribute_children`.
-fn distribute_children(ws: &mut WorkingSet, r: RscId, children: &[RscId], nodes: &[NodeId], max: i32, per_host_max: i32) {
+fn distribute_children(
+    ws: &mut WorkingSet,
+    r: RscId,
+    children: &[RscId],
+    nodes: &[NodeId],
+    max: i32,
+    per_host_max: i32,
+) {
     let mut allocated = 0;
     let mut available = 0;
     for &n in nodes {
@@ -279,7 +322,9 @@ fn distribute_children(ws: &mut WorkingSet, r: RscId, children: &[RscId], nodes:
         if c.running_on.is_empty() || !c.is_set(rflags::PROVISIONAL) || c.is_set(rflags::FAILED) {
             continue;
         }
-        let Some(child_node) = ws.current_node(child) else { continue };
+        let Some(child_node) = ws.current_node(child) else {
+            continue;
+        };
         let local = top_allowed_node(ws, child, child_node);
         if !node_available(ws, child_node, Some(ws.nodes[child_node].weight), false) {
             continue;
@@ -320,7 +365,15 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
             let col = ws.colocations[c].clone();
             let rid = ws.resources[r].id.clone();
             let mut nodes = Some(std::mem::take(&mut ws.resources[r].allowed_nodes));
-            add_colocated_node_scores(ws, col.dependent, &rid, &mut nodes, col.node_attribute.as_deref(), col.score as f32 / INFINITY as f32, SELECT_ACTIVE | SELECT_NONNEGATIVE);
+            add_colocated_node_scores(
+                ws,
+                col.dependent,
+                &rid,
+                &mut nodes,
+                col.node_attribute.as_deref(),
+                col.score as f32 / INFINITY as f32,
+                SELECT_ACTIVE | SELECT_NONNEGATIVE,
+            );
             ws.resources[r].allowed_nodes = nodes.unwrap_or_default();
         }
     }
@@ -332,7 +385,10 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
     let mut children = std::mem::take(&mut ws.resources[r].children);
     glib::list_sort(&mut children, &mut |&a, &b| cmp_instance(ws, a, b));
     ws.resources[r].children = children.clone();
-    let (max, per_host) = (ws.resources[r].clone.clone_max, ws.resources[r].clone.clone_node_max);
+    let (max, per_host) = (
+        ws.resources[r].clone.clone_max,
+        ws.resources[r].clone.clone_node_max,
+    );
     distribute_children(ws, r, &children, &nodes, max, per_host);
     if ws.resources[r].is_set(rflags::PROMOTABLE) {
         crate::promotable::set_instance_roles(ws, r);
@@ -364,7 +420,13 @@ pub fn is_set_recursive(ws: &WorkingSet, r: RscId, flag: u64, any: bool) -> bool
 }
 
 /// `is_child_compatible`.
-fn is_child_compatible(ws: &WorkingSet, child: RscId, local_node: NodeId, filter: Role, current: bool) -> bool {
+fn is_child_compatible(
+    ws: &WorkingSet,
+    child: RscId,
+    local_node: NodeId,
+    filter: Role,
+    current: bool,
+) -> bool {
     let next_role = crate::rscfns::state(ws, child, current);
     let node = if !is_set_recursive(ws, child, rflags::BLOCK, true) {
         crate::rscfns::location(ws, child, None, current as u8)
@@ -378,7 +440,13 @@ fn is_child_compatible(ws: &WorkingSet, child: RscId, local_node: NodeId, filter
 }
 
 /// `find_compatible_child_by_node`.
-pub fn find_compatible_child_by_node(ws: &WorkingSet, local_node: NodeId, rsc: RscId, filter: Role, current: bool) -> Option<RscId> {
+pub fn find_compatible_child_by_node(
+    ws: &WorkingSet,
+    local_node: NodeId,
+    rsc: RscId,
+    filter: Role,
+    current: bool,
+) -> Option<RscId> {
     ws.resources[rsc]
         .children
         .iter()
@@ -387,7 +455,13 @@ pub fn find_compatible_child_by_node(ws: &WorkingSet, local_node: NodeId, rsc: R
 }
 
 /// `find_compatible_child`.
-pub fn find_compatible_child(ws: &WorkingSet, local_child: RscId, rsc: RscId, filter: Role, current: bool) -> Option<RscId> {
+pub fn find_compatible_child(
+    ws: &WorkingSet,
+    local_child: RscId,
+    rsc: RscId,
+    filter: Role,
+    current: bool,
+) -> Option<RscId> {
     if let Some(n) = crate::rscfns::location(ws, local_child, None, current as u8) {
         return find_compatible_child_by_node(ws, n, rsc, filter, current);
     }
@@ -445,8 +519,12 @@ pub fn clone_apply_coloc_score(ws: &mut WorkingSet, dependent: RscId, primary: R
     }
     let mut do_interleave = false;
     let cdep = col.dependent;
-    if util::is_true(ws.resources[cdep].meta.get("interleave").map(String::as_str))
-        && ws.resources[cdep].variant > Variant::Group
+    if util::is_true(
+        ws.resources[cdep]
+            .meta
+            .get("interleave")
+            .map(String::as_str),
+    ) && ws.resources[cdep].variant > Variant::Group
         && copies_per_node(ws, cdep) == copies_per_node(ws, col.primary)
     {
         do_interleave = true;

@@ -8,7 +8,9 @@ use crate::util::INFINITY;
 /// `expand_group_colocations`: hand a group's colocations to its members.
 fn expand_group_colocations(ws: &mut WorkingSet, r: RscId) {
     let children = ws.resources[r].children.clone();
-    let Some(&first) = children.first() else { return };
+    let Some(&first) = children.first() else {
+        return;
+    };
     for c in ws.resources[r].rsc_cons.clone() {
         add_this_with(ws, first, c);
     }

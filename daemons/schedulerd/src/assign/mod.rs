@@ -15,7 +15,9 @@ pub mod utilization;
 use std::cmp::Ordering;
 
 use crate::glib;
-use crate::model::{aflags, rflags, wsflags, NodeId, NodeScore, NodeTable, RscId, Variant, WorkingSet};
+use crate::model::{
+    aflags, rflags, wsflags, NodeId, NodeScore, NodeTable, RscId, Variant, WorkingSet,
+};
 use crate::unpack::failcounts::{get_failcount, FC_EFFECTIVE, FC_FILLERS};
 use crate::unpack::resources::resource_location;
 use crate::util::{self, Role, INFINITY};
@@ -63,7 +65,12 @@ pub fn find_active_requires(ws: &WorkingSet, r: RscId) -> (Option<NodeId>, u32) 
 
 /// `pcmk__node_available`: whether a node can run resources (with its
 /// score for this resource, if `weight` is given).
-pub fn node_available(ws: &WorkingSet, n: NodeId, weight: Option<i32>, consider_guest: bool) -> bool {
+pub fn node_available(
+    ws: &WorkingSet,
+    n: NodeId,
+    weight: Option<i32>,
+    consider_guest: bool,
+) -> bool {
     let node = &ws.nodes[n];
     if !node.online || node.shutdown || node.unclean || node.standby || node.maintenance {
         return false;
@@ -85,7 +92,12 @@ pub fn node_available(ws: &WorkingSet, n: NodeId, weight: Option<i32>, consider_
 }
 
 /// `compare_nodes` (`pcmk__sort_nodes`'s comparison).
-pub fn compare_nodes(ws: &WorkingSet, a: &NodeScore, b: &NodeScore, active: Option<NodeId>) -> Ordering {
+pub fn compare_nodes(
+    ws: &WorkingSet,
+    a: &NodeScore,
+    b: &NodeScore,
+    active: Option<NodeId>,
+) -> Ordering {
     let w1 = if node_available(ws, a.node, None, false) {
         a.weight
     } else {
@@ -124,7 +136,10 @@ pub fn compare_nodes(ws: &WorkingSet, a: &NodeScore, b: &NodeScore, active: Opti
             }
         }
     }
-    ws.nodes[a.node].uname.as_bytes().cmp(ws.nodes[b.node].uname.as_bytes())
+    ws.nodes[a.node]
+        .uname
+        .as_bytes()
+        .cmp(ws.nodes[b.node].uname.as_bytes())
 }
 
 /// `pcmk__sort_nodes` over a table's values: the reference takes
@@ -169,7 +184,12 @@ impl Chosen {
 }
 
 /// `pcmk__finalize_assignment`.
-pub fn finalize_assignment(ws: &mut WorkingSet, r: RscId, chosen: Option<Chosen>, force: bool) -> bool {
+pub fn finalize_assignment(
+    ws: &mut WorkingSet,
+    r: RscId,
+    chosen: Option<Chosen>,
+    force: bool,
+) -> bool {
     let mut chosen = chosen;
     if !force {
         if let Some(c) = chosen {
@@ -177,7 +197,8 @@ pub fn finalize_assignment(ws: &mut WorkingSet, r: RscId, chosen: Option<Chosen>
                 Chosen::Allowed(s) => s.weight,
                 Chosen::Base(n) => ws.nodes[n].weight,
             };
-            if weight < 0 || (!node_available(ws, c.node(), None, false) && !ws.is_guest(c.node())) {
+            if weight < 0 || (!node_available(ws, c.node(), None, false) && !ws.is_guest(c.node()))
+            {
                 ws.resources[r].next_role = Role::Stopped;
                 chosen = None;
             }
@@ -197,7 +218,8 @@ pub fn finalize_assignment(ws: &mut WorkingSet, r: RscId, chosen: Option<Chosen>
             } else {
                 let interval = act.meta.get("interval");
                 let target_rc = act.meta.get("op_target_rc");
-                if interval.is_some_and(|i| i != "0") && target_rc.map(String::as_str) != Some("7") {
+                if interval.is_some_and(|i| i != "0") && target_rc.map(String::as_str) != Some("7")
+                {
                     ws.actions[a].clear(aflags::RUNNABLE);
                 }
             }
@@ -275,7 +297,8 @@ pub fn threshold_reached(ws: &mut WorkingSet, r: RscId, n: NodeId) -> Option<Rsc
 }
 
 fn failcount_clear_action_exists(ws: &mut WorkingSet, n: NodeId, r: RscId) -> bool {
-    !ws.resource_actions(r, Some(n), "clear_failcount", true).is_empty()
+    !ws.resource_actions(r, Some(n), "clear_failcount", true)
+        .is_empty()
 }
 
 /// `check_failure_threshold`.
@@ -393,7 +416,9 @@ fn show_weights_of(ws: &mut WorkingSet, r: RscId, comment: &str, table: Option<&
     if ws.resources[r].is_set(rflags::ORPHAN) {
         return;
     }
-    let table = table.cloned().unwrap_or_else(|| ws.resources[r].allowed_nodes.clone());
+    let table = table
+        .cloned()
+        .unwrap_or_else(|| ws.resources[r].allowed_nodes.clone());
     let mut list = table.values();
     glib::list_sort(&mut list, &mut |a, b| {
         util::numeric_strcasecmp(&ws.nodes[a.node].uname, &ws.nodes[b.node].uname)
@@ -484,7 +509,11 @@ pub fn apply_node_health(ws: &mut WorkingSet) {
     if strategy == HealthStrategy::None {
         return;
     }
-    let strategy_str = ws.config.get("node-health-strategy").cloned().unwrap_or_default();
+    let strategy_str = ws
+        .config
+        .get("node-health-strategy")
+        .cloned()
+        .unwrap_or_default();
     let base = if strategy == HealthStrategy::Progressive {
         health_score(ws, "node-health-base")
     } else {
@@ -497,12 +526,24 @@ pub fn apply_node_health(ws: &mut WorkingSet) {
         }
         for r in ws.top.clone() {
             let constrain = if health < 0 {
-                !crate::util::is_true(ws.resources[r].meta.get("allow-unhealthy-nodes").map(String::as_str))
+                !crate::util::is_true(
+                    ws.resources[r]
+                        .meta
+                        .get("allow-unhealthy-nodes")
+                        .map(String::as_str),
+                )
             } else {
                 true
             };
             if constrain {
-                crate::constraints::location::new_location(ws, &strategy_str, r, health, None, Some(n));
+                crate::constraints::location::new_location(
+                    ws,
+                    &strategy_str,
+                    r,
+                    health,
+                    None,
+                    Some(n),
+                );
             }
         }
     }

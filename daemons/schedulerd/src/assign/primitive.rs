@@ -1,7 +1,6 @@
 //! Assigning a primitive (lib/pacemaker/pcmk_sched_primitive.c) and the
 //! colocation-score dispatch.
 
-
 use super::{finalize_assignment, node_available, sorted_nodes, Chosen};
 use crate::constraints::colocation::{
     add_colocated_node_scores, any_node_available, apply_coloc_to_priority, apply_coloc_to_weights,
@@ -35,7 +34,10 @@ fn assign_best_node(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> bo
         if let Some(best) = best {
             chosen = Some(best);
             let parent = ws.resources[r].parent;
-            if !ws.is_unique_clone(parent) && best.weight > 0 && node_available(ws, best.node, None, false) {
+            if !ws.is_unique_clone(parent)
+                && best.weight > 0
+                && node_available(ws, best.node, None, false)
+            {
                 if let Some(running) = ws.current_node(r) {
                     // the running node is judged with its cluster-wide score
                     if node_available(ws, running, Some(ws.nodes[running].weight), false) {
@@ -58,11 +60,12 @@ fn assign_best_node(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> bo
 /// `apply_this_with`.
 fn apply_this_with(ws: &mut WorkingSet, r: RscId, c: ColocId) {
     let col = ws.colocations[c].clone();
-    let archive = if col.dependent_role >= Role::Promoted || (col.score < 0 && col.score > -INFINITY) {
-        Some(ws.resources[r].allowed_nodes.clone())
-    } else {
-        None
-    };
+    let archive =
+        if col.dependent_role >= Role::Promoted || (col.score < 0 && col.score > -INFINITY) {
+            Some(ws.resources[r].allowed_nodes.clone())
+        } else {
+            None
+        };
     let other = col.primary;
     super::assign(ws, other, None);
     apply_coloc_score(ws, r, other, c, true);
@@ -83,7 +86,15 @@ fn apply_with_this(ws: &mut WorkingSet, r: RscId, c: ColocId) {
     let attr = ws.colocations[c].node_attribute.clone();
     let log_id = ws.resources[r].id.clone();
     let mut nodes = Some(std::mem::take(&mut ws.resources[r].allowed_nodes));
-    add_colocated_node_scores(ws, other, &log_id, &mut nodes, attr.as_deref(), factor, SELECT_ACTIVE);
+    add_colocated_node_scores(
+        ws,
+        other,
+        &log_id,
+        &mut nodes,
+        attr.as_deref(),
+        factor,
+        SELECT_ACTIVE,
+    );
     ws.resources[r].allowed_nodes = nodes.unwrap_or_default();
 }
 
@@ -162,7 +173,13 @@ fn assign_dispatch(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Opt
 /// `rsc->cmds->apply_coloc_score`: apply a colocation between `dependent`
 /// and `primary`, from the dependent's side (`for_dependent`) or the
 /// primary's.
-pub fn apply_coloc_score(ws: &mut WorkingSet, dependent: RscId, primary: RscId, c: ColocId, for_dependent: bool) {
+pub fn apply_coloc_score(
+    ws: &mut WorkingSet,
+    dependent: RscId,
+    primary: RscId,
+    c: ColocId,
+    for_dependent: bool,
+) {
     if for_dependent {
         match ws.resources[dependent].variant {
             Variant::Group => super::group::colocate_group_with(ws, dependent, primary, c),
@@ -223,14 +240,19 @@ pub fn shutdown_lock(ws: &mut WorkingSet, r: RscId) {
         let node = ws.resources[r].running_on[0];
         if ws.nodes[node].shutdown && !ws.nodes[node].unclean {
             ws.resources[r].lock_node = Some(node);
-            let t = match ws.node_attr(node, "shutdown").and_then(|v| crate::util::scan_ll(v).ok()) {
+            let t = match ws
+                .node_attr(node, "shutdown")
+                .and_then(|v| crate::util::scan_ll(v).ok())
+            {
                 Some(t) if t != 0 => t,
                 _ => ws.effective_time(),
             };
             ws.resources[r].lock_time = t;
         }
     }
-    let Some(lock) = ws.resources[r].lock_node else { return };
+    let Some(lock) = ws.resources[r].lock_node else {
+        return;
+    };
     if ws.shutdown_lock > 0 {
         let exp = ws.resources[r].lock_time + ws.shutdown_lock as i64 + 1;
         crate::unpack::update_recheck_time(ws, exp);

@@ -5,7 +5,9 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::constraints::colocation::{add_colocated_node_scores, colocation_affects, Affects, SELECT_THIS_WITH};
+use crate::constraints::colocation::{
+    add_colocated_node_scores, colocation_affects, Affects, SELECT_THIS_WITH,
+};
 use crate::model::{rflags, wsflags, NodeId, NodeTable, RscId, Variant, WorkingSet};
 use crate::unpack::resources::resource_location;
 use crate::util::INFINITY;
@@ -133,7 +135,7 @@ pub fn colocated_resources(ws: &WorkingSet, r: RscId, orig: Option<RscId>, list:
 }
 
 /// `rsc->cmds->add_utilization`.
-fn add_utilization(ws: &WorkingSet, r: RscId, orig: RscId, all: &[RscId], table: &mut HashMap<String, String>) {
+fn add_utilization(ws: &WorkingSet, r: RscId, all: &[RscId], table: &mut HashMap<String, String>) {
     let rsc = &ws.resources[r];
     if !rsc.is_set(rflags::PROVISIONAL) {
         return;
@@ -145,12 +147,12 @@ fn add_utilization(ws: &WorkingSet, r: RscId, orig: RscId, all: &[RscId], table:
             if colocated {
                 for &m in &rsc.children {
                     if ws.resources[m].is_set(rflags::PROVISIONAL) && !all.contains(&m) {
-                        add_utilization(ws, m, orig, all, table);
+                        add_utilization(ws, m, all, table);
                     }
                 }
             } else if let Some(&m) = rsc.children.first() {
                 if ws.resources[m].is_set(rflags::PROVISIONAL) && !all.contains(&m) {
-                    add_utilization(ws, m, orig, all, table);
+                    add_utilization(ws, m, all, table);
                 }
             }
         }
@@ -162,7 +164,7 @@ fn add_utilization(ws: &WorkingSet, r: RscId, orig: RscId, all: &[RscId], table:
                 } else {
                     for &member in &ws.resources[child].children {
                         if all.contains(&member) {
-                            add_utilization(ws, child, orig, all, table);
+                            add_utilization(ws, child, all, table);
                             existing = true;
                             break;
                         }
@@ -171,13 +173,13 @@ fn add_utilization(ws: &WorkingSet, r: RscId, orig: RscId, all: &[RscId], table:
             }
             if !existing {
                 if let Some(&child) = rsc.children.first() {
-                    add_utilization(ws, child, orig, all, table);
+                    add_utilization(ws, child, all, table);
                 }
             }
         }
         Variant::Container => {
             if let Some(&first) = rsc.children.first() {
-                add_utilization(ws, first, orig, all, table);
+                add_utilization(ws, first, all, table);
             }
         }
     }
@@ -201,7 +203,7 @@ pub fn ban_insufficient_capacity(ws: &mut WorkingSet, r: RscId) -> Option<NodeId
     }
     let mut need = HashMap::new();
     for &c in &colocated {
-        add_utilization(ws, c, r, &colocated, &mut need);
+        add_utilization(ws, c, &colocated, &mut need);
     }
     let mut any_capable = false;
     let mut most_capable: Option<NodeId> = None;
@@ -213,13 +215,18 @@ pub fn ban_insufficient_capacity(ws: &mut WorkingSet, r: RscId) -> Option<NodeId
         if have_enough_capacity(ws, e.node, &need) {
             any_capable = true;
         }
-        if most_capable.map_or(true, |m| compare_node_capacities(ws, e.node, m) == Ordering::Less) {
+        if most_capable.map_or(true, |m| {
+            compare_node_capacities(ws, e.node, m) == Ordering::Less
+        }) {
             most_capable = Some(e.node);
         }
     }
     let own = ws.resources[r].utilization.clone();
     for e in &entries {
-        let w = ws.resources[r].allowed_nodes.get(e.node).map_or(e.weight, |x| x.weight);
+        let w = ws.resources[r]
+            .allowed_nodes
+            .get(e.node)
+            .map_or(e.weight, |x| x.weight);
         if !super::node_available(ws, e.node, Some(w), false) {
             continue;
         }
@@ -257,7 +264,10 @@ fn cmp_resources(ws: &mut WorkingSet, a: RscId, b: RscId, nodes: &[NodeId]) -> O
             _ => -INFINITY,
         }
     };
-    let (w1, w2) = (weight(&t1, ws.current_node(a)), weight(&t2, ws.current_node(b)));
+    let (w1, w2) = (
+        weight(&t1, ws.current_node(a)),
+        weight(&t2, ws.current_node(b)),
+    );
     if w1 != w2 {
         return w2.cmp(&w1);
     }
@@ -277,7 +287,10 @@ pub fn sort_resources(ws: &mut WorkingSet) {
     for &n in &ws.node_list {
         table.insert(ws.nodes[n].score(n));
     }
-    let nodes: Vec<NodeId> = super::sorted_nodes(ws, &table, None).iter().map(|e| e.node).collect();
+    let nodes: Vec<NodeId> = super::sorted_nodes(ws, &table, None)
+        .iter()
+        .map(|e| e.node)
+        .collect();
     let mut top = std::mem::take(&mut ws.top);
     crate::glib::list_sort(&mut top, &mut |&a, &b| cmp_resources(ws, a, b, &nodes));
     ws.top = top;
@@ -288,7 +301,10 @@ pub fn show_resource_util(ws: &mut WorkingSet, r: RscId, n: NodeId, func: &str) 
     if !ws.is_set(wsflags::SHOW_UTILIZATION) {
         return;
     }
-    let mut s = format!("{func}: {} utilization on {}:", ws.resources[r].id, ws.nodes[n].uname);
+    let mut s = format!(
+        "{func}: {} utilization on {}:",
+        ws.resources[r].id, ws.nodes[n].uname
+    );
     let mut keys: Vec<_> = ws.resources[r].utilization.iter().collect();
     keys.sort();
     for (k, v) in keys {

@@ -2,8 +2,10 @@
 
 use std::cmp::Ordering;
 
-use crate::constraints::{expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag};
 use crate::constraints::ordering::order_resource_actions;
+use crate::constraints::{
+    expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag,
+};
 use crate::glib;
 use crate::model::{
     aflags, oflags, rflags, ActionId, ColocId, Colocation, NodeTable, RscId, Variant, WorkingSet,
@@ -72,7 +74,13 @@ pub fn add_with_this(ws: &mut WorkingSet, r: RscId, c: ColocId) {
     ws.resources[r].rsc_cons_lhs = list;
 }
 
-fn anti_colocation_order(ws: &mut WorkingSet, first: RscId, first_role: Role, then: RscId, then_role: Role) {
+fn anti_colocation_order(
+    ws: &mut WorkingSet,
+    first: RscId,
+    first_role: Role,
+    then: RscId,
+    then_role: Role,
+) {
     let mut first_tasks: Vec<&str> = Vec::new();
     let mut then_tasks: Vec<&str> = Vec::new();
     if first_role == Role::Promoted {
@@ -136,7 +144,10 @@ pub fn new_colocation(
     add_this_with(ws, dependent, c);
     add_with_this(ws, primary, c);
     if score <= -INFINITY {
-        let (dr, pr) = (ws.colocations[c].dependent_role, ws.colocations[c].primary_role);
+        let (dr, pr) = (
+            ws.colocations[c].dependent_role,
+            ws.colocations[c].primary_role,
+        );
         anti_colocation_order(ws, dependent, dr, primary, pr);
         anti_colocation_order(ws, primary, pr, dependent, dr);
     }
@@ -170,47 +181,95 @@ fn unpack_colocation_set(ws: &mut WorkingSet, set: XmlId, score: i32, influence_
     if local_score == 0 {
         return;
     }
-    let seq = ws.doc.attr(set, "sequential").and_then(util::str_to_boolean);
+    let seq = ws
+        .doc
+        .attr(set, "sequential")
+        .and_then(util::str_to_boolean);
     let refs = set_refs(ws, set);
     if seq == Some(false) {
-        return;
+        // unordered sets colocate nothing among their members
     } else if local_score > 0 && ordering.eq_ignore_ascii_case("group") {
         let mut with: Option<RscId> = None;
         for id in &refs {
-            let Some(resource) = find_constraint_resource(ws, id) else { return };
+            let Some(resource) = find_constraint_resource(ws, id) else {
+                return;
+            };
             if let Some(w) = with {
                 let infl = unpack_influence(ws, resource, influence_s);
-                new_colocation(ws, &set_id, None, local_score, Some(resource), Some(w), role.as_deref(), role.as_deref(), infl);
+                new_colocation(
+                    ws,
+                    &set_id,
+                    None,
+                    local_score,
+                    Some(resource),
+                    Some(w),
+                    role.as_deref(),
+                    role.as_deref(),
+                    infl,
+                );
             }
             with = Some(resource);
         }
     } else if local_score > 0 {
         let mut last: Option<RscId> = None;
         for id in &refs {
-            let Some(resource) = find_constraint_resource(ws, id) else { return };
+            let Some(resource) = find_constraint_resource(ws, id) else {
+                return;
+            };
             if let Some(l) = last {
                 let infl = unpack_influence(ws, l, influence_s);
-                new_colocation(ws, &set_id, None, local_score, Some(l), Some(resource), role.as_deref(), role.as_deref(), infl);
+                new_colocation(
+                    ws,
+                    &set_id,
+                    None,
+                    local_score,
+                    Some(l),
+                    Some(resource),
+                    role.as_deref(),
+                    role.as_deref(),
+                    infl,
+                );
             }
             last = Some(resource);
         }
     } else {
         for id in &refs {
-            let Some(resource) = find_constraint_resource(ws, id) else { return };
+            let Some(resource) = find_constraint_resource(ws, id) else {
+                return;
+            };
             let infl = unpack_influence(ws, resource, influence_s);
             for wid in &refs {
                 if ws.resources[resource].id.eq_ignore_ascii_case(wid) {
                     break;
                 }
-                let Some(with) = find_constraint_resource(ws, wid) else { return };
-                new_colocation(ws, &set_id, None, local_score, Some(resource), Some(with), role.as_deref(), role.as_deref(), infl);
+                let Some(with) = find_constraint_resource(ws, wid) else {
+                    return;
+                };
+                new_colocation(
+                    ws,
+                    &set_id,
+                    None,
+                    local_score,
+                    Some(resource),
+                    Some(with),
+                    role.as_deref(),
+                    role.as_deref(),
+                    infl,
+                );
             }
         }
     }
 }
 
 /// `colocate_rsc_sets`.
-fn colocate_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, score: i32, influence_s: Option<&str>) {
+fn colocate_rsc_sets(
+    ws: &mut WorkingSet,
+    id: &str,
+    set1: XmlId,
+    set2: XmlId,
+    score: i32,
+    influence_s: Option<&str>,
+) {
     if score == 0 {
         return;
     }
@@ -218,7 +277,9 @@ fn colocate_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, sc
     let role2 = ws.doc.attr(set2, "role").map(str::to_owned);
     let refs1 = set_refs(ws, set1);
     let refs2 = set_refs(ws, set2);
-    let seq = |ws: &WorkingSet, s: XmlId| ws.doc.attr(s, "sequential").and_then(util::str_to_boolean) != Some(false);
+    let seq = |ws: &WorkingSet, s: XmlId| {
+        ws.doc.attr(s, "sequential").and_then(util::str_to_boolean) != Some(false)
+    };
     let mut rsc_1 = None;
     let mut rsc_2 = None;
     if seq(ws, set1) {
@@ -239,29 +300,77 @@ fn colocate_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, sc
     match (rsc_1, rsc_2) {
         (Some(r1), Some(r2)) => {
             let infl = unpack_influence(ws, r1, influence_s);
-            new_colocation(ws, id, None, score, Some(r1), Some(r2), role1.as_deref(), role2.as_deref(), infl);
+            new_colocation(
+                ws,
+                id,
+                None,
+                score,
+                Some(r1),
+                Some(r2),
+                role1.as_deref(),
+                role2.as_deref(),
+                infl,
+            );
         }
         (Some(r1), None) => {
             let infl = unpack_influence(ws, r1, influence_s);
             for rid in &refs2 {
-                let Some(r2) = find_constraint_resource(ws, rid) else { return };
-                new_colocation(ws, id, None, score, Some(r1), Some(r2), role1.as_deref(), role2.as_deref(), infl);
+                let Some(r2) = find_constraint_resource(ws, rid) else {
+                    return;
+                };
+                new_colocation(
+                    ws,
+                    id,
+                    None,
+                    score,
+                    Some(r1),
+                    Some(r2),
+                    role1.as_deref(),
+                    role2.as_deref(),
+                    infl,
+                );
             }
         }
         (None, Some(r2)) => {
             for rid in &refs1 {
-                let Some(r1) = find_constraint_resource(ws, rid) else { return };
+                let Some(r1) = find_constraint_resource(ws, rid) else {
+                    return;
+                };
                 let infl = unpack_influence(ws, r1, influence_s);
-                new_colocation(ws, id, None, score, Some(r1), Some(r2), role1.as_deref(), role2.as_deref(), infl);
+                new_colocation(
+                    ws,
+                    id,
+                    None,
+                    score,
+                    Some(r1),
+                    Some(r2),
+                    role1.as_deref(),
+                    role2.as_deref(),
+                    infl,
+                );
             }
         }
         (None, None) => {
             for rid in &refs1 {
-                let Some(r1) = find_constraint_resource(ws, rid) else { return };
+                let Some(r1) = find_constraint_resource(ws, rid) else {
+                    return;
+                };
                 let infl = unpack_influence(ws, r1, influence_s);
                 for rid2 in &refs2 {
-                    let Some(r2) = find_constraint_resource(ws, rid2) else { return };
-                    new_colocation(ws, id, None, score, Some(r1), Some(r2), role1.as_deref(), role2.as_deref(), infl);
+                    let Some(r2) = find_constraint_resource(ws, rid2) else {
+                        return;
+                    };
+                    new_colocation(
+                        ws,
+                        id,
+                        None,
+                        score,
+                        Some(r1),
+                        Some(r2),
+                        role1.as_deref(),
+                        role2.as_deref(),
+                        infl,
+                    );
                 }
             }
         }
@@ -269,7 +378,12 @@ fn colocate_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, sc
 }
 
 /// `unpack_simple_colocation`.
-fn unpack_simple_colocation(ws: &mut WorkingSet, xml_obj: XmlId, id: &str, influence_s: Option<&str>) {
+fn unpack_simple_colocation(
+    ws: &mut WorkingSet,
+    xml_obj: XmlId,
+    id: &str,
+    influence_s: Option<&str>,
+) {
     let d = &ws.doc;
     let score = d.attr(xml_obj, "score").map(str::to_owned);
     let dependent_id = d.attr(xml_obj, "rsc").map(str::to_owned);
@@ -279,8 +393,12 @@ fn unpack_simple_colocation(ws: &mut WorkingSet, xml_obj: XmlId, id: &str, influ
     let attr = d.attr(xml_obj, "node-attribute").map(str::to_owned);
     let dependent_instance = d.attr(xml_obj, "rsc-instance").map(str::to_owned);
     let primary_instance = d.attr(xml_obj, "with-rsc-instance").map(str::to_owned);
-    let mut dependent = dependent_id.as_deref().and_then(|i| find_constraint_resource(ws, i));
-    let mut primary = primary_id.as_deref().and_then(|i| find_constraint_resource(ws, i));
+    let mut dependent = dependent_id
+        .as_deref()
+        .and_then(|i| find_constraint_resource(ws, i));
+    let mut primary = primary_id
+        .as_deref()
+        .and_then(|i| find_constraint_resource(ws, i));
     let (Some(dep), Some(pri)) = (dependent, primary) else {
         return;
     };
@@ -325,7 +443,11 @@ pub fn find_clone_instance(ws: &WorkingSet, clone: RscId, sub_id: &str) -> Optio
         .and_then(|x| ws.doc.id(x))
         .unwrap_or("");
     let child_id = format!("{child_base}:{sub_id}");
-    ws.find_resource_in_list(&ws.resources[clone].children, &child_id, crate::unpack::resources::find::RENAMED)
+    ws.find_resource_in_list(
+        &ws.resources[clone].children,
+        &child_id,
+        crate::unpack::resources::find::RENAMED,
+    )
 }
 
 /// `unpack_colocation_tags`.
@@ -408,7 +530,13 @@ pub fn has_influence(ws: &WorkingSet, c: ColocId, rsc: Option<RscId>) -> bool {
 }
 
 /// `pcmk__colocation_affects`.
-pub fn colocation_affects(ws: &WorkingSet, dependent: RscId, primary: RscId, c: ColocId, preview: bool) -> Affects {
+pub fn colocation_affects(
+    ws: &WorkingSet,
+    dependent: RscId,
+    primary: RscId,
+    c: ColocId,
+    preview: bool,
+) -> Affects {
     let col = &ws.colocations[c];
     let dep = &ws.resources[dependent];
     let pri = &ws.resources[primary];
@@ -416,7 +544,9 @@ pub fn colocation_affects(ws: &WorkingSet, dependent: RscId, primary: RscId, c: 
         return Affects::Nothing;
     }
     if col.dependent_role >= Role::Unpromoted
-        && dep.parent.is_some_and(|p| ws.resources[p].is_set(rflags::PROMOTABLE))
+        && dep
+            .parent
+            .is_some_and(|p| ws.resources[p].is_set(rflags::PROMOTABLE))
         && !dep.is_set(rflags::PROVISIONAL)
     {
         return Affects::Role;
@@ -487,7 +617,10 @@ pub fn apply_coloc_to_weights(ws: &mut WorkingSet, dependent: RscId, primary: Rs
 
 /// `pcmk__apply_coloc_to_priority`.
 pub fn apply_coloc_to_priority(ws: &mut WorkingSet, dependent: RscId, primary: RscId, c: ColocId) {
-    let (Some(pa), Some(da)) = (ws.resources[primary].allocated_to, ws.resources[dependent].allocated_to) else {
+    let (Some(pa), Some(da)) = (
+        ws.resources[primary].allocated_to,
+        ws.resources[dependent].allocated_to,
+    ) else {
         return;
     };
     let col = ws.colocations[c].clone();
@@ -503,12 +636,21 @@ pub fn apply_coloc_to_priority(ws: &mut WorkingSet, dependent: RscId, primary: R
     if col.primary_role != Role::Unknown && col.primary_role != ws.resources[primary].next_role {
         return;
     }
-    let mult = if col.dependent_role == Role::Unpromoted { -1 } else { 1 };
+    let mult = if col.dependent_role == Role::Unpromoted {
+        -1
+    } else {
+        1
+    };
     let p = ws.resources[dependent].priority;
     ws.resources[dependent].priority = add_scores(mult * col.score, p);
 }
 
-fn best_node_score_matching_attr(ws: &WorkingSet, rsc: RscId, attr: &str, value: Option<&str>) -> i32 {
+fn best_node_score_matching_attr(
+    ws: &WorkingSet,
+    rsc: RscId,
+    attr: &str,
+    value: Option<&str>,
+) -> i32 {
     let mut best = -INFINITY;
     for node in ws.resources[rsc].allowed_nodes.iter() {
         if node.weight > best
@@ -599,7 +741,14 @@ pub fn add_colocated_node_scores(
             None => Some(ws.resources[rsc].allowed_nodes.clone()),
             Some(n) => {
                 let mut w = n.clone();
-                add_node_scores_matching_attr(ws, &mut w, rsc, attr, factor, flags & SELECT_NONNEGATIVE != 0);
+                add_node_scores_matching_attr(
+                    ws,
+                    &mut w,
+                    rsc,
+                    attr,
+                    factor,
+                    flags & SELECT_NONNEGATIVE != 0,
+                );
                 Some(w)
             }
         }
@@ -631,7 +780,15 @@ pub fn add_colocated_node_scores(
             let f = multiplier * ws.colocations[c].score as f32 / INFINITY as f32;
             let node_attr = ws.colocations[c].node_attribute.clone();
             let mut w = Some(work);
-            add_colocated_node_scores(ws, other, log_id, &mut w, node_attr.as_deref(), f, flags | SELECT_ACTIVE);
+            add_colocated_node_scores(
+                ws,
+                other,
+                log_id,
+                &mut w,
+                node_attr.as_deref(),
+                f,
+                flags | SELECT_ACTIVE,
+            );
             work = w.unwrap_or_default();
         }
     } else if flags & SELECT_ACTIVE != 0 {
@@ -675,7 +832,9 @@ pub fn block_colocation_dependents(ws: &mut WorkingSet, action: ActionId) {
     if !is_start && ws.actions[action].task != "promote" {
         return;
     }
-    let Some(arsc) = ws.actions[action].rsc else { return };
+    let Some(arsc) = ws.actions[action].rsc else {
+        return;
+    };
     let mut rsc = ws.uber_parent(arsc);
     if let Some(p) = ws.resources[rsc].parent {
         rsc = p;

@@ -1,6 +1,8 @@
 //! Location constraints (lib/pacemaker/pcmk_sched_location.c).
 
-use crate::constraints::{expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag};
+use crate::constraints::{
+    expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag,
+};
 use crate::iso8601::CrmTime;
 use crate::model::{Discover, LocId, Location, NodeId, NodeScore, RscId, WorkingSet};
 use crate::rules::{eval_expr, MatchData, RuleData};
@@ -60,7 +62,12 @@ fn get_node_score(ws: &WorkingSet, score: Option<&str>, raw: bool, n: NodeId, rs
 }
 
 /// `pe_node_attribute_calculated`.
-pub fn node_attribute_calculated<'a>(ws: &'a WorkingSet, n: NodeId, name: &str, rsc: RscId) -> Option<&'a str> {
+pub fn node_attribute_calculated<'a>(
+    ws: &'a WorkingSet,
+    n: NodeId,
+    name: &str,
+    rsc: RscId,
+) -> Option<&'a str> {
     let source = ws.resources[rsc].meta.get("container-attribute-target");
     if !source.is_some_and(|s| s.eq_ignore_ascii_case("host")) {
         return ws.node_attr(n, name);
@@ -183,7 +190,10 @@ fn unpack_rsc_location(
     let Some(rsc) = rsc else { return };
     let id = ws.doc.id(xml_obj).unwrap_or("").to_owned();
     let node = ws.doc.attr(xml_obj, "node").map(str::to_owned);
-    let discovery = ws.doc.attr(xml_obj, "resource-discovery").map(str::to_owned);
+    let discovery = ws
+        .doc
+        .attr(xml_obj, "resource-discovery")
+        .map(str::to_owned);
     let score = score
         .map(str::to_owned)
         .or_else(|| ws.doc.attr(xml_obj, "score").map(str::to_owned));
@@ -196,7 +206,14 @@ fn unpack_rsc_location(
         let mut next_change = CrmTime::undefined();
         let rules: Vec<XmlId> = ws.doc.children_named(xml_obj, "rule").collect();
         for rule in rules {
-            generate_location_rule(ws, rsc, rule, discovery.as_deref(), &mut next_change, re_match);
+            generate_location_rule(
+                ws,
+                rsc,
+                rule,
+                discovery.as_deref(),
+                &mut next_change,
+                re_match,
+            );
         }
         crate::unpack::update_recheck(ws, &next_change);
         return;
@@ -291,7 +308,14 @@ fn unpack_location_set(ws: &mut WorkingSet, location: XmlId, set: XmlId) -> bool
         let Some(resource) = find_constraint_resource(ws, &id) else {
             return false;
         };
-        unpack_rsc_location(ws, location, Some(resource), role.as_deref(), local_score.as_deref(), None);
+        unpack_rsc_location(
+            ws,
+            location,
+            Some(resource),
+            role.as_deref(),
+            local_score.as_deref(),
+            None,
+        );
     }
     true
 }

@@ -2,7 +2,9 @@
 //! (lib/pacemaker/pcmk_sched_ordering.c, first half).
 
 use crate::actions::create::get_pseudo_op;
-use crate::constraints::{expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag};
+use crate::constraints::{
+    expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag,
+};
 use crate::model::{aflags, oflags, rflags, ActionId, Ordering, RscId, WorkingSet};
 use crate::util::{self, char2score, op_key};
 use crate::xml::XmlId;
@@ -49,12 +51,20 @@ fn get_ordering_type(ws: &WorkingSet, xml: XmlId) -> Kind {
     }
 }
 
-fn get_ordering_symmetry(ws: &WorkingSet, xml: XmlId, parent_kind: Kind, parent_symmetrical: Option<&str>) -> Symmetry {
+fn get_ordering_symmetry(
+    ws: &WorkingSet,
+    xml: XmlId,
+    parent_kind: Kind,
+    parent_symmetrical: Option<&str>,
+) -> Symmetry {
     let mut kind = parent_kind;
     if ws.doc.attr(xml, "kind").is_some() || ws.doc.attr(xml, "score").is_some() {
         kind = get_ordering_type(ws, xml);
     }
-    let mut symmetric = ws.doc.attr(xml, "symmetrical").and_then(util::str_to_boolean);
+    let mut symmetric = ws
+        .doc
+        .attr(xml, "symmetrical")
+        .and_then(util::str_to_boolean);
     if symmetric.is_none() {
         if let Some(p) = parent_symmetrical {
             symmetric = Some(util::is_true(Some(p)));
@@ -98,7 +108,12 @@ fn flags_for_kind(kind: Kind, first: &str, symmetry: Symmetry) -> u32 {
     flags
 }
 
-fn get_ordering_resource(ws: &WorkingSet, xml: XmlId, rsc_attr: &str, inst_attr: &str) -> Option<RscId> {
+fn get_ordering_resource(
+    ws: &WorkingSet,
+    xml: XmlId,
+    rsc_attr: &str,
+    inst_attr: &str,
+) -> Option<RscId> {
     let rsc_id = ws.doc.attr(xml, rsc_attr)?;
     let rsc = find_constraint_resource(ws, rsc_id)?;
     match ws.doc.attr(xml, inst_attr) {
@@ -139,7 +154,9 @@ pub fn new_ordering(
     then_action: Option<ActionId>,
     flags: u32,
 ) {
-    if (first_action.is_none() && first_rsc.is_none()) || (then_action.is_none() && then_rsc.is_none()) {
+    if (first_action.is_none() && first_rsc.is_none())
+        || (then_action.is_none() && then_rsc.is_none())
+    {
         return;
     }
     let first_rsc = first_rsc.or_else(|| first_action.and_then(|a| ws.actions[a].rsc));
@@ -162,10 +179,26 @@ pub fn new_ordering(
 }
 
 /// `pcmk__order_resource_actions`.
-pub fn order_resource_actions(ws: &mut WorkingSet, first: RscId, first_task: &str, then: RscId, then_task: &str, flags: u32) {
+pub fn order_resource_actions(
+    ws: &mut WorkingSet,
+    first: RscId,
+    first_task: &str,
+    then: RscId,
+    then_task: &str,
+    flags: u32,
+) {
     let fk = op_key(&ws.resources[first].id, first_task, 0);
     let tk = op_key(&ws.resources[then].id, then_task, 0);
-    new_ordering(ws, Some(first), Some(fk), None, Some(then), Some(tk), None, flags);
+    new_ordering(
+        ws,
+        Some(first),
+        Some(fk),
+        None,
+        Some(then),
+        Some(tk),
+        None,
+        flags,
+    );
 }
 
 fn task_from(ws: &WorkingSet, action: Option<ActionId>, key: Option<&str>) -> Option<String> {
@@ -242,13 +275,38 @@ fn clone_min_ordering(
     ws.actions[met].set(aflags::REQUIRES_ANY);
     for child in ws.resources[first].children.clone() {
         let k = op_key(&ws.resources[child].id, action_first, 0);
-        new_ordering(ws, Some(child), Some(k), None, None, None, Some(met), oflags::ONE_OR_MORE | oflags::IMPLIES_THEN_PRINTED);
+        new_ordering(
+            ws,
+            Some(child),
+            Some(k),
+            None,
+            None,
+            None,
+            Some(met),
+            oflags::ONE_OR_MORE | oflags::IMPLIES_THEN_PRINTED,
+        );
     }
     let k = op_key(&ws.resources[then].id, action_then, 0);
-    new_ordering(ws, None, None, Some(met), Some(then), Some(k), None, flags | oflags::RUNNABLE_LEFT);
+    new_ordering(
+        ws,
+        None,
+        None,
+        Some(met),
+        Some(then),
+        Some(k),
+        None,
+        flags | oflags::RUNNABLE_LEFT,
+    );
 }
 
-fn inverse_ordering(ws: &mut WorkingSet, kind: Kind, first: RscId, action_first: &str, then: RscId, action_then: &str) {
+fn inverse_ordering(
+    ws: &mut WorkingSet,
+    kind: Kind,
+    first: RscId,
+    action_first: &str,
+    then: RscId,
+    action_then: &str,
+) {
     let (Some(at), Some(af)) = (invert_action(action_then), invert_action(action_first)) else {
         return;
     };
@@ -260,10 +318,20 @@ fn inverse_ordering(ws: &mut WorkingSet, kind: Kind, first: RscId, action_first:
 }
 
 fn unpack_simple_rsc_order(ws: &mut WorkingSet, xml: XmlId) {
-    let Some(id) = ws.doc.id(xml).map(str::to_owned) else { return };
-    let Some(first) = get_ordering_resource(ws, xml, "first", "first-instance") else { return };
-    let Some(then) = get_ordering_resource(ws, xml, "then", "then-instance") else { return };
-    let action_first = ws.doc.attr(xml, "first-action").unwrap_or("start").to_owned();
+    let Some(id) = ws.doc.id(xml).map(str::to_owned) else {
+        return;
+    };
+    let Some(first) = get_ordering_resource(ws, xml, "first", "first-instance") else {
+        return;
+    };
+    let Some(then) = get_ordering_resource(ws, xml, "then", "then-instance") else {
+        return;
+    };
+    let action_first = ws
+        .doc
+        .attr(xml, "first-action")
+        .unwrap_or("start")
+        .to_owned();
     let action_then = ws
         .doc
         .attr(xml, "then-action")
@@ -277,7 +345,16 @@ fn unpack_simple_rsc_order(ws: &mut WorkingSet, xml: XmlId) {
     }
     let min = get_minimum_first_instances(ws, first, xml);
     if min > 0 {
-        clone_min_ordering(ws, &id, first, &action_first, then, &action_then, flags, min);
+        clone_min_ordering(
+            ws,
+            &id,
+            first,
+            &action_first,
+            then,
+            &action_then,
+            flags,
+            min,
+        );
     } else {
         order_resource_actions(ws, first, &action_first, then, &action_then, flags);
     }
@@ -293,7 +370,12 @@ fn set_refs(ws: &WorkingSet, set: XmlId) -> Vec<String> {
         .collect()
 }
 
-fn unpack_order_set(ws: &mut WorkingSet, set: XmlId, parent_kind: Kind, parent_symmetrical: Option<&str>) -> bool {
+fn unpack_order_set(
+    ws: &mut WorkingSet,
+    set: XmlId,
+    parent_kind: Kind,
+    parent_symmetrical: Option<&str>,
+) -> bool {
     let action = ws.doc.attr(set, "action").unwrap_or("start").to_owned();
     let local_kind = if ws.doc.attr(set, "kind").is_some() {
         get_ordering_type(ws, set)
@@ -319,7 +401,16 @@ fn unpack_order_set(ws: &mut WorkingSet, set: XmlId, parent_kind: Kind, parent_s
         if local_kind == Kind::Serialize {
             for &then in &resources[i + 1..] {
                 let tk = op_key(&ws.resources[then].id, &action, 0);
-                new_ordering(ws, Some(r), Some(key.clone()), None, Some(then), Some(tk), None, flags);
+                new_ordering(
+                    ws,
+                    Some(r),
+                    Some(key.clone()),
+                    None,
+                    Some(then),
+                    Some(tk),
+                    None,
+                    flags,
+                );
             }
         } else if sequential {
             if let Some(l) = last {
@@ -347,10 +438,21 @@ fn unpack_order_set(ws: &mut WorkingSet, set: XmlId, parent_kind: Kind, parent_s
     true
 }
 
-fn order_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, kind: Kind, symmetry: Symmetry) -> bool {
+fn order_rsc_sets(
+    ws: &mut WorkingSet,
+    id: &str,
+    set1: XmlId,
+    set2: XmlId,
+    kind: Kind,
+    symmetry: Symmetry,
+) -> bool {
     let mut action_1 = ws.doc.attr(set1, "action").unwrap_or("start").to_owned();
     let mut action_2 = ws.doc.attr(set2, "action").unwrap_or("start").to_owned();
-    let mut require_all = ws.doc.attr(set1, "require-all").and_then(util::str_to_boolean).unwrap_or(true);
+    let mut require_all = ws
+        .doc
+        .attr(set1, "require-all")
+        .and_then(util::str_to_boolean)
+        .unwrap_or(true);
     if symmetry == Symmetry::SymmetricInverse {
         action_1 = invert_action(&action_1).unwrap_or("(null)").to_owned();
         action_2 = invert_action(&action_2).unwrap_or("(null)").to_owned();
@@ -367,14 +469,36 @@ fn order_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, kind:
         let unordered = get_pseudo_op(ws, &task);
         ws.actions[unordered].set(aflags::REQUIRES_ANY);
         for rid in &refs1 {
-            let Some(r1) = find_constraint_resource(ws, rid) else { return false };
+            let Some(r1) = find_constraint_resource(ws, rid) else {
+                return false;
+            };
             let k = op_key(&ws.resources[r1].id, &action_1, 0);
-            new_ordering(ws, Some(r1), Some(k), None, None, None, Some(unordered), oflags::ONE_OR_MORE | oflags::IMPLIES_THEN_PRINTED);
+            new_ordering(
+                ws,
+                Some(r1),
+                Some(k),
+                None,
+                None,
+                None,
+                Some(unordered),
+                oflags::ONE_OR_MORE | oflags::IMPLIES_THEN_PRINTED,
+            );
         }
         for rid in &refs2 {
-            let Some(r2) = find_constraint_resource(ws, rid) else { return false };
+            let Some(r2) = find_constraint_resource(ws, rid) else {
+                return false;
+            };
             let k = op_key(&ws.resources[r2].id, &action_2, 0);
-            new_ordering(ws, None, None, Some(unordered), Some(r2), Some(k), None, flags | oflags::RUNNABLE_LEFT);
+            new_ordering(
+                ws,
+                None,
+                None,
+                Some(unordered),
+                Some(r2),
+                Some(k),
+                None,
+                flags | oflags::RUNNABLE_LEFT,
+            );
         }
         return true;
     }
@@ -421,21 +545,29 @@ fn order_rsc_sets(ws: &mut WorkingSet, id: &str, set1: XmlId, set2: XmlId, kind:
         (Some(r1), Some(r2)) => order_resource_actions(ws, r1, &action_1, r2, &action_2, flags),
         (Some(r1), None) => {
             for rid in &refs2 {
-                let Some(r2) = find_constraint_resource(ws, rid) else { return false };
+                let Some(r2) = find_constraint_resource(ws, rid) else {
+                    return false;
+                };
                 order_resource_actions(ws, r1, &action_1, r2, &action_2, flags);
             }
         }
         (None, Some(r2)) => {
             for rid in &refs1 {
-                let Some(r1) = find_constraint_resource(ws, rid) else { return false };
+                let Some(r1) = find_constraint_resource(ws, rid) else {
+                    return false;
+                };
                 order_resource_actions(ws, r1, &action_1, r2, &action_2, flags);
             }
         }
         (None, None) => {
             for rid in &refs1 {
-                let Some(r1) = find_constraint_resource(ws, rid) else { return false };
+                let Some(r1) = find_constraint_resource(ws, rid) else {
+                    return false;
+                };
                 for rid2 in &refs2 {
-                    let Some(r2) = find_constraint_resource(ws, rid2) else { return false };
+                    let Some(r2) = find_constraint_resource(ws, rid2) else {
+                        return false;
+                    };
                     order_resource_actions(ws, r1, &action_1, r2, &action_2, flags);
                 }
             }

@@ -19,12 +19,28 @@ pub fn action_name(ws: &WorkingSet, a: ActionId, verbose: bool) -> String {
         prefix = "Cancel ";
         task = action.cancel_task.as_deref().unwrap_or("(null)");
     }
-    let clone_name = action.rsc.and_then(|r| ws.resources[r].clone_name.as_deref());
+    let clone_name = action
+        .rsc
+        .and_then(|r| ws.resources[r].clone_name.as_deref());
     let name = if let Some(cn) = clone_name {
-        let interval = action.meta.get("interval").and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
-        let key = if action.task.eq_ignore_ascii_case("notify") || action.task.eq_ignore_ascii_case("notified") {
-            let t = action.meta.get("notify_key_type").map(String::as_str).unwrap_or("");
-            let o = action.meta.get("notify_key_operation").map(String::as_str).unwrap_or("");
+        let interval = action
+            .meta
+            .get("interval")
+            .and_then(|v| v.parse::<u32>().ok())
+            .unwrap_or(0);
+        let key = if action.task.eq_ignore_ascii_case("notify")
+            || action.task.eq_ignore_ascii_case("notified")
+        {
+            let t = action
+                .meta
+                .get("notify_key_type")
+                .map(String::as_str)
+                .unwrap_or("");
+            let o = action
+                .meta
+                .get("notify_key_operation")
+                .map(String::as_str)
+                .unwrap_or("");
             util::notify_key(cn, t, o)
         } else {
             util::op_key(cn, task, interval)
@@ -34,8 +50,16 @@ pub fn action_name(ws: &WorkingSet, a: ActionId, verbose: bool) -> String {
             None => format!("{prefix}{key}"),
         }
     } else if action.task.eq_ignore_ascii_case("stonith") {
-        let op = action.meta.get("stonith_action").map(String::as_str).unwrap_or("(null)");
-        format!("{prefix}{} '{op}' {}", action.task, host.unwrap_or("(null)"))
+        let op = action
+            .meta
+            .get("stonith_action")
+            .map(String::as_str)
+            .unwrap_or("(null)");
+        format!(
+            "{prefix}{} '{op}' {}",
+            action.task,
+            host.unwrap_or("(null)")
+        )
     } else if let (Some(_), Some(h)) = (action.rsc, host) {
         format!("{prefix}{} {h}", action.uuid)
     } else if let Some(h) = host {
@@ -66,7 +90,10 @@ pub fn write_dot(ws: &mut WorkingSet, all_actions: bool, verbose: bool) -> Strin
         if action.is_set(aflags::DUMPED) {
             style = "bold";
             color = "green";
-        } else if action.rsc.is_some_and(|r| !ws.resources[r].is_set(rflags::MANAGED)) {
+        } else if action
+            .rsc
+            .is_some_and(|r| !ws.resources[r].is_set(rflags::MANAGED))
+        {
             color = "red";
             font = "purple";
             if !all_actions {
@@ -82,7 +109,9 @@ pub fn write_dot(ws: &mut WorkingSet, all_actions: bool, verbose: bool) -> Strin
         }
         let name = action_name(ws, a, verbose);
         ws.actions[a].set(aflags::DUMPED);
-        out.push_str(&format!("\"{name}\" [ style={style} color=\"{color}\" fontcolor=\"{font}\"]\n"));
+        out.push_str(&format!(
+            "\"{name}\" [ style={style} color=\"{color}\" fontcolor=\"{font}\"]\n"
+        ));
     }
     for a in (0..ws.actions.len()).rev() {
         let action = &ws.actions[a];

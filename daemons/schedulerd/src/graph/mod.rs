@@ -10,7 +10,10 @@ use std::collections::HashMap;
 
 use pcmk_xml::Element;
 
-use crate::model::{aflags, oflags, rflags, wsflags, ActionId, NodeId, QuorumPolicy, RscId, Variant, WorkingSet, Wrapper};
+use crate::model::{
+    aflags, oflags, rflags, wsflags, ActionId, NodeId, QuorumPolicy, RscId, Variant, WorkingSet,
+    Wrapper,
+};
 use crate::unpack::digest::meta_name;
 use crate::util;
 
@@ -87,8 +90,11 @@ fn add_downed_nodes(ws: &WorkingSet, xml: &mut Element, a: ActionId) {
         if ws.resources[r].is_remote_node && action.task.eq_ignore_ascii_case("stop") {
             let migrating = action.before.iter().rev().any(|w| {
                 let input = &ws.actions[w.action];
-                input.rsc.is_some_and(|ir| ws.resources[ir].id.eq_ignore_ascii_case(&ws.resources[r].id))
-                    && input.task.eq_ignore_ascii_case("migrate_from")
+                input.rsc.is_some_and(|ir| {
+                    ws.resources[ir]
+                        .id
+                        .eq_ignore_ascii_case(&ws.resources[r].id)
+                }) && input.task.eq_ignore_ascii_case("migrate_from")
             });
             if !migrating {
                 let mut downed = Element::new("downed");
@@ -105,8 +111,16 @@ fn clone_op_key(ws: &WorkingSet, a: ActionId, interval_ms: u32) -> String {
     let r = action.rsc.expect("resource action");
     let name = ws.resources[r].clone_name.as_deref().unwrap_or("");
     if action.task == "notify" {
-        let n_type = action.meta.get("notify_type").map(String::as_str).unwrap_or("");
-        let n_task = action.meta.get("notify_operation").map(String::as_str).unwrap_or("");
+        let n_type = action
+            .meta
+            .get("notify_type")
+            .map(String::as_str)
+            .unwrap_or("");
+        let n_task = action
+            .meta
+            .get("notify_operation")
+            .map(String::as_str)
+            .unwrap_or("");
         util::notify_key(name, n_type, n_task)
     } else if let Some(c) = &action.cancel_task {
         util::op_key(name, c, interval_ms)
@@ -127,7 +141,8 @@ pub fn connection_host_for_action(ws: &WorkingSet, a: ActionId) -> Option<NodeId
     let remote = ws.nodes[node].remote_rsc?;
     let began_on = ws.current_node(remote);
     let ended_on = ws.resources[remote].allocated_to.map(|n| n.node);
-    let partial = ws.resources[remote].container.is_none() && ws.resources[remote].partial_migration_target.is_some();
+    let partial = ws.resources[remote].container.is_none()
+        && ws.resources[remote].partial_migration_target.is_some();
     let (Some(b), Some(e)) = (began_on, ended_on) else {
         return ended_on.or(began_on);
     };
@@ -136,7 +151,11 @@ pub fn connection_host_for_action(ws: &WorkingSet, a: ActionId) -> Option<NodeId
     }
     let mut task = action.task.as_str();
     if task.eq_ignore_ascii_case("notify") {
-        task = action.meta.get("notify_operation").map(String::as_str).unwrap_or("");
+        task = action
+            .meta
+            .get("notify_operation")
+            .map(String::as_str)
+            .unwrap_or("");
     }
     if ["cancel", "stop", "demote", "migrate_from", "migrate_to"]
         .iter()
@@ -152,7 +171,9 @@ pub fn connection_host_for_action(ws: &WorkingSet, a: ActionId) -> Option<NodeId
 #[doc(alias = "pcmk__action_locks_rsc_to_node")]
 pub fn action_locks_rsc_to_node(ws: &WorkingSet, a: ActionId) -> bool {
     let action = &ws.actions[a];
-    let (Some(r), Some(n)) = (action.rsc, action.node) else { return false };
+    let (Some(r), Some(n)) = (action.rsc, action.node) else {
+        return false;
+    };
     if ws.resources[r].lock_node != Some(n) {
         return false;
     }
@@ -254,7 +275,10 @@ fn add_graph_meta(ws: &WorkingSet, r: RscId, attrs: &mut Attrs) {
             attrs.set(&meta_name("globally-unique"), b(rflags::UNIQUE).into());
             attrs.set(&meta_name("notify"), b(rflags::NOTIFY).into());
             attrs.set(&meta_name("clone-max"), rsc.clone.clone_max.to_string());
-            attrs.set(&meta_name("clone-node-max"), rsc.clone.clone_node_max.to_string());
+            attrs.set(
+                &meta_name("clone-node-max"),
+                rsc.clone.clone_node_max.to_string(),
+            );
             if rsc.is_set(rflags::PROMOTABLE) {
                 let pm = rsc.clone.promoted_max.to_string();
                 let pnm = rsc.clone.promoted_node_max.to_string();
@@ -277,7 +301,11 @@ fn add_bundle_meta(ws: &WorkingSet, a: ActionId, attrs: &mut Attrs) {
     }
     let mut task = action.task.as_str();
     if task == "notify" || task == "notified" {
-        task = action.meta.get("notify_operation").map(String::as_str).unwrap_or("");
+        task = action
+            .meta
+            .get("notify_operation")
+            .map(String::as_str)
+            .unwrap_or("");
     }
     let remote = ws.nodes[node].remote_rsc.expect("guest");
     let container = ws.resources[remote].container.expect("guest");
@@ -289,7 +317,10 @@ fn add_bundle_meta(ws: &WorkingSet, a: ActionId, attrs: &mut Attrs) {
         _ => None,
     };
     if let Some(h) = host {
-        if let Some(v) = action.rsc.and_then(|r| ws.resources[r].meta.get("container-attribute-target")) {
+        if let Some(v) = action
+            .rsc
+            .and_then(|r| ws.resources[r].meta.get("container-attribute-target"))
+        {
             let v = v.clone();
             attrs.meta("container-attribute-target", &v);
         }
@@ -300,7 +331,10 @@ fn add_bundle_meta(ws: &WorkingSet, a: ActionId, attrs: &mut Attrs) {
 
 /// `add_action_attributes`.
 fn add_action_attributes(ws: &mut WorkingSet, a: ActionId, xml: &mut Element) {
-    let mut attrs = Attrs { attrs: HashMap::new(), params: Vec::new() };
+    let mut attrs = Attrs {
+        attrs: HashMap::new(),
+        params: Vec::new(),
+    };
     attrs.set("crm_feature_set", crate::CRM_FEATURE_SET.into());
     for (k, v) in &ws.actions[a].extra {
         attrs.add_if_absent(k, v);
@@ -352,7 +386,11 @@ fn add_action_attributes(ws: &mut WorkingSet, a: ActionId, xml: &mut Element) {
         ax.set_attr(&k, v);
     }
     for (k, v) in attrs.params {
-        ax.push_element(Element::new("param").with_attr("name", k).with_attr("value", v));
+        ax.push_element(
+            Element::new("param")
+                .with_attr("name", k)
+                .with_attr("value", v),
+        );
     }
     xml.push_element(ax);
 }
@@ -361,7 +399,10 @@ fn add_action_attributes(ws: &mut WorkingSet, a: ActionId, xml: &mut Element) {
 fn create_graph_action(ws: &mut WorkingSet, a: ActionId, skip_details: bool) -> Element {
     let mut needs_node_info = true;
     let mut needs_maintenance_info = false;
-    let (task, pseudo) = (ws.actions[a].task.clone(), ws.actions[a].is_set(aflags::PSEUDO));
+    let (task, pseudo) = (
+        ws.actions[a].task.clone(),
+        ws.actions[a].is_set(aflags::PSEUDO),
+    );
     let mut xml;
     if task.eq_ignore_ascii_case("stonith") {
         xml = Element::new(if pseudo { "pseudo_event" } else { "crm_event" });
@@ -381,7 +422,9 @@ fn create_graph_action(ws: &mut WorkingSet, a: ActionId, skip_details: bool) -> 
     }
     xml.set_attr("id", ws.actions[a].id.to_string());
     xml.set_attr("operation", task.clone());
-    let clone_named = ws.actions[a].rsc.is_some_and(|r| ws.resources[r].clone_name.is_some());
+    let clone_named = ws.actions[a]
+        .rsc
+        .is_some_and(|r| ws.resources[r].clone_name.is_some());
     if clone_named {
         let interval = ws.actions[a]
             .meta
@@ -474,14 +517,18 @@ fn should_add_input(ws: &WorkingSet, a: ActionId, input: &mut Wrapper) -> bool {
         return false;
     } else if kind & oflags::IMPLIES_FIRST_MIGRATABLE != 0 && !ia.is_set(aflags::RUNNABLE) {
         return false;
-    } else if kind & oflags::APPLY_FIRST_NON_MIGRATABLE != 0 && ia.is_set(aflags::MIGRATE_RUNNABLE) {
+    } else if kind & oflags::APPLY_FIRST_NON_MIGRATABLE != 0 && ia.is_set(aflags::MIGRATE_RUNNABLE)
+    {
         return false;
-    } else if kind == oflags::OPTIONAL && ia.is_set(aflags::MIGRATE_RUNNABLE) && ia.uuid.ends_with("_stop_0") {
+    } else if kind == oflags::OPTIONAL
+        && ia.is_set(aflags::MIGRATE_RUNNABLE)
+        && ia.uuid.ends_with("_stop_0")
+    {
         return false;
     } else if kind == oflags::LOAD {
         let input_node = ia.node;
-        if action.rsc.is_some() && action.task.eq_ignore_ascii_case("migrate_to") {
-            let allocated = ws.resources[action.rsc.unwrap()].allocated_to.map(|n| n.node);
+        if let (Some(ar), true) = (action.rsc, action.task.eq_ignore_ascii_case("migrate_to")) {
+            let allocated = ws.resources[ar].allocated_to.map(|n| n.node);
             if input_node.is_none() || allocated.is_none() || input_node != allocated {
                 input.kind = oflags::NONE;
                 return false;
@@ -522,7 +569,12 @@ fn should_add_input(ws: &WorkingSet, a: ActionId, input: &mut Wrapper) -> bool {
 /// `pcmk__graph_has_loop`: whether adding `input` to `action` would make
 /// the graph loop back to `init`.
 #[doc(alias = "pcmk__graph_has_loop")]
-pub fn graph_has_loop(ws: &mut WorkingSet, init: ActionId, action: ActionId, input: &Wrapper) -> bool {
+pub fn graph_has_loop(
+    ws: &mut WorkingSet,
+    init: ActionId,
+    action: ActionId,
+    input: &Wrapper,
+) -> bool {
     let ia = input.action;
     if ws.actions[ia].is_set(aflags::TRACKING) {
         return false;
@@ -653,7 +705,11 @@ pub fn create_graph(ws: &mut WorkingSet) -> Graph {
     root.set_attr("failed-stop-offset", "INFINITY");
     root.set_attr(
         "failed-start-offset",
-        if ws.is_set(wsflags::START_FAILURE_FATAL) { "INFINITY" } else { "1" },
+        if ws.is_set(wsflags::START_FAILURE_FATAL) {
+            "INFINITY"
+        } else {
+            "1"
+        },
     );
     if let Some(v) = crate::unpack::config::pref(ws, "batch-limit") {
         root.set_attr("batch-limit", v);
@@ -667,7 +723,9 @@ pub fn create_graph(ws: &mut WorkingSet) -> Graph {
     if ws.recheck_by > 0 {
         root.set_attr("recheck-by", ws.recheck_by.to_string());
     }
-    let mut g = Producer { synapses: Vec::new() };
+    let mut g = Producer {
+        synapses: Vec::new(),
+    };
     let top = ws.top.clone();
     for r in top {
         add_rsc_actions(ws, &mut g, r);
@@ -694,5 +752,8 @@ pub fn create_graph(ws: &mut WorkingSet) -> Graph {
     for s in g.synapses {
         root.push_element(s);
     }
-    Graph { xml: root, num_synapse: ws.num_synapse }
+    Graph {
+        xml: root,
+        num_synapse: ws.num_synapse,
+    }
 }

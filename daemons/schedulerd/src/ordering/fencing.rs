@@ -8,7 +8,8 @@ use crate::model::{aflags, oflags, rflags, wsflags, ActionId, NodeId, RscId, Wor
 use crate::unpack::resources::add_hash_param;
 
 fn is_managed(ws: &WorkingSet, r: RscId) -> bool {
-    ws.resources[r].is_set(rflags::MANAGED) || ws.resources[r].children.iter().any(|&c| is_managed(ws, c))
+    ws.resources[r].is_set(rflags::MANAGED)
+        || ws.resources[r].children.iter().any(|&c| is_managed(ws, c))
 }
 
 fn any_managed_resources(ws: &WorkingSet) -> bool {
@@ -30,7 +31,16 @@ fn order_stops_before_shutdown(ws: &mut WorkingSet, n: NodeId, shutdown: ActionI
             continue;
         }
         ws.actions[a].clear(aflags::OPTIONAL);
-        new_ordering(ws, Some(r), None, Some(a), None, Some("do_shutdown".into()), Some(shutdown), oflags::OPTIONAL | oflags::RUNNABLE_LEFT);
+        new_ordering(
+            ws,
+            Some(r),
+            None,
+            Some(a),
+            None,
+            Some("do_shutdown".into()),
+            Some(shutdown),
+            oflags::OPTIONAL | oflags::RUNNABLE_LEFT,
+        );
     }
 }
 

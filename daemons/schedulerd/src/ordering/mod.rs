@@ -33,7 +33,12 @@ fn find_actions_by_task(ws: &mut WorkingSet, rsc: RscId, original_key: &str) -> 
 }
 
 /// `order_resource_actions_after`.
-fn order_resource_actions_after(ws: &mut WorkingSet, first_action: Option<ActionId>, rsc: RscId, order: usize) {
+fn order_resource_actions_after(
+    ws: &mut WorkingSet,
+    first_action: Option<ActionId>,
+    rsc: RscId,
+    order: usize,
+) {
     let o = ws.orderings[order].clone();
     let mut flags = o.flags;
     let then_actions = match o.rh_action {
@@ -137,7 +142,11 @@ fn disable_invalid_orderings(ws: &mut WorkingSet) {
     }
 }
 
-fn ordering_is_invalid(ws: &mut WorkingSet, action: ActionId, input: &crate::model::Wrapper) -> bool {
+fn ordering_is_invalid(
+    ws: &mut WorkingSet,
+    action: ActionId,
+    input: &crate::model::Wrapper,
+) -> bool {
     if input.kind & oflags::PRESERVE == 0 {
         if let (Some(_), Some(arsc), Some(inode)) = (
             ws.actions[input.action].rsc,

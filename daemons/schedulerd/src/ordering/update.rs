@@ -19,9 +19,10 @@ fn complex_task(ws: &WorkingSet, rsc: Option<RscId>, name: &str, allow_non_atomi
         Some(r) => {
             if !allow_non_atomic || ws.resources[r].variant == Variant::Native {
                 match task {
-                    Task::StoppedRsc | Task::StartedRsc | Task::ActionDemoted | Task::ActionPromoted => {
-                        task.uncompleted()
-                    }
+                    Task::StoppedRsc
+                    | Task::StartedRsc
+                    | Task::ActionDemoted
+                    | Task::ActionPromoted => task.uncompleted(),
                     t => t,
                 }
             } else {
@@ -34,7 +35,9 @@ fn complex_task(ws: &WorkingSet, rsc: Option<RscId>, name: &str, allow_non_atomi
 /// `pcmk__group_action_flags`.
 fn group_action_flags(ws: &mut WorkingSet, a: ActionId, node: Option<NodeId>) -> u32 {
     let mut flags = aflags::OPTIONAL | aflags::RUNNABLE | aflags::PSEUDO;
-    let Some(r) = ws.actions[a].rsc else { return flags };
+    let Some(r) = ws.actions[a].rsc else {
+        return flags;
+    };
     let atask = ws.actions[a].task.clone();
     for member in ws.resources[r].children.clone() {
         let task = complex_task(ws, Some(member), &atask, true);
@@ -63,7 +66,9 @@ fn group_action_flags(ws: &mut WorkingSet, a: ActionId, node: Option<NodeId>) ->
 
 /// `clone_child_action`.
 fn clone_child_action(ws: &WorkingSet, a: ActionId) -> Task {
-    let Some(r) = ws.actions[a].rsc else { return Task::NoAction };
+    let Some(r) = ws.actions[a].rsc else {
+        return Task::NoAction;
+    };
     let Some(&child) = ws.resources[r].children.first() else {
         return Task::NoAction;
     };
@@ -92,7 +97,12 @@ fn clone_child_action(ws: &WorkingSet, a: ActionId) -> Task {
 }
 
 /// `summary_action_flags`.
-fn summary_action_flags(ws: &mut WorkingSet, a: ActionId, children: &[RscId], node: Option<NodeId>) -> u32 {
+fn summary_action_flags(
+    ws: &mut WorkingSet,
+    a: ActionId,
+    children: &[RscId],
+    node: Option<NodeId>,
+) -> u32 {
     let mut any_runnable = false;
     let task = clone_child_action(ws, a);
     let mut flags = aflags::OPTIONAL | aflags::RUNNABLE | aflags::PSEUDO;
@@ -169,10 +179,16 @@ fn uuid_for_ordering(ws: &WorkingSet, first_uuid: &str, first_rsc: RscId) -> Str
     }
     let first_task = Task::parse(&task_s);
     let remapped = match first_task {
-        Task::StopRsc | Task::StartRsc | Task::ActionNotify | Task::ActionPromote | Task::ActionDemote => {
-            first_task.completed()
-        }
-        Task::StoppedRsc | Task::StartedRsc | Task::ActionNotified | Task::ActionPromoted | Task::ActionDemoted => first_task,
+        Task::StopRsc
+        | Task::StartRsc
+        | Task::ActionNotify
+        | Task::ActionPromote
+        | Task::ActionDemote => first_task.completed(),
+        Task::StoppedRsc
+        | Task::StartedRsc
+        | Task::ActionNotified
+        | Task::ActionPromoted
+        | Task::ActionDemoted => first_task,
         _ => Task::NoAction,
     };
     if remapped == Task::NoAction {
@@ -182,7 +198,9 @@ fn uuid_for_ordering(ws: &WorkingSet, first_uuid: &str, first_rsc: RscId) -> Str
     if rsc.is_set(rflags::NOTIFY)
         && (rsc.parent.is_none()
             || (ws.is_clone(first_rsc)
-                && rsc.parent.is_some_and(|p| ws.resources[p].variant == Variant::Container)))
+                && rsc
+                    .parent
+                    .is_some_and(|p| ws.resources[p].variant == Variant::Container)))
     {
         notify_key(&rid, "confirmed-post", remapped.as_str())
     } else {
@@ -197,7 +215,8 @@ fn action_for_ordering(ws: &WorkingSet, a: ActionId) -> ActionId {
         return a;
     }
     let uuid = uuid_for_ordering(ws, &ws.actions[a].uuid, r);
-    ws.find_first_action(r, Some(&uuid), None, None).unwrap_or(a)
+    ws.find_first_action(r, Some(&uuid), None, None)
+        .unwrap_or(a)
 }
 
 /// `clear_action_flag_because`.
@@ -221,7 +240,9 @@ fn clear_because(ws: &mut WorkingSet, a: ActionId, flag: u32, reason: ActionId) 
 }
 
 fn handle_asymmetric_ordering(ws: &mut WorkingSet, first: ActionId, then: ActionId) {
-    let Some(tr) = ws.actions[then].rsc else { return };
+    let Some(tr) = ws.actions[then].rsc else {
+        return;
+    };
     let then_role = crate::rscfns::state(ws, tr, true);
     let then_on = ws.resources[tr].running_on.clone();
     let t = &ws.actions[then];
@@ -274,7 +295,14 @@ fn handle_restart_ordering(ws: &mut WorkingSet, first: ActionId, then: ActionId,
 }
 
 /// `pcmk__update_ordered_actions` (primitive).
-fn primitive_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, flags: u32, filter: u32, kind: u32) -> u32 {
+fn primitive_update(
+    ws: &mut WorkingSet,
+    first: ActionId,
+    then: ActionId,
+    flags: u32,
+    filter: u32,
+    kind: u32,
+) -> u32 {
     let mut changed = 0;
     let then_flags = ws.actions[then].flags;
     let first_flags = ws.actions[first].flags;
@@ -282,20 +310,29 @@ fn primitive_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, flags:
         handle_asymmetric_ordering(ws, first, then);
     }
     if kind & oflags::IMPLIES_FIRST != 0 && then_flags & aflags::OPTIONAL == 0 {
-        if filter & aflags::OPTIONAL != 0 && flags & aflags::OPTIONAL == 0 && first_flags & aflags::OPTIONAL != 0 {
+        if filter & aflags::OPTIONAL != 0
+            && flags & aflags::OPTIONAL == 0
+            && first_flags & aflags::OPTIONAL != 0
+        {
             clear_because(ws, first, aflags::OPTIONAL, then);
         }
-        if flags & aflags::MIGRATE_RUNNABLE != 0 && !ws.actions[then].is_set(aflags::MIGRATE_RUNNABLE) {
+        if flags & aflags::MIGRATE_RUNNABLE != 0
+            && !ws.actions[then].is_set(aflags::MIGRATE_RUNNABLE)
+        {
             clear_because(ws, first, aflags::MIGRATE_RUNNABLE, then);
         }
     }
     if kind & oflags::PROMOTED_IMPLIES_FIRST != 0
-        && ws.actions[then].rsc.is_some_and(|r| ws.resources[r].role == Role::Promoted)
+        && ws.actions[then]
+            .rsc
+            .is_some_and(|r| ws.resources[r].role == Role::Promoted)
         && filter & aflags::OPTIONAL != 0
         && !ws.actions[then].is_set(aflags::OPTIONAL)
     {
         clear_because(ws, first, aflags::OPTIONAL, then);
-        if ws.actions[first].is_set(aflags::MIGRATE_RUNNABLE) && !ws.actions[then].is_set(aflags::MIGRATE_RUNNABLE) {
+        if ws.actions[first].is_set(aflags::MIGRATE_RUNNABLE)
+            && !ws.actions[then].is_set(aflags::MIGRATE_RUNNABLE)
+        {
             clear_because(ws, first, aflags::MIGRATE_RUNNABLE, then);
         }
     }
@@ -307,7 +344,10 @@ fn primitive_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, flags:
             clear_because(ws, first, aflags::OPTIONAL, then);
         }
     }
-    if kind & oflags::PSEUDO_LEFT != 0 && filter & aflags::OPTIONAL != 0 && !ws.actions[first].is_set(aflags::RUNNABLE) {
+    if kind & oflags::PSEUDO_LEFT != 0
+        && filter & aflags::OPTIONAL != 0
+        && !ws.actions[first].is_set(aflags::RUNNABLE)
+    {
         clear_because(ws, then, aflags::MIGRATE_RUNNABLE, first);
         ws.actions[then].clear(aflags::PSEUDO);
     }
@@ -332,7 +372,10 @@ fn primitive_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, flags:
     }
     if then_flags != ws.actions[then].flags {
         changed |= UPDATED_THEN;
-        if ws.actions[then].rsc.is_some_and(|r| ws.resources[r].parent.is_some()) {
+        if ws.actions[then]
+            .rsc
+            .is_some_and(|r| ws.resources[r].parent.is_some())
+        {
             update_action_for_orderings(ws, then);
         }
     }
@@ -342,9 +385,19 @@ fn primitive_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, flags:
     changed
 }
 
-fn group_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, node: Option<NodeId>, flags: u32, filter: u32, kind: u32) -> u32 {
+fn group_update(
+    ws: &mut WorkingSet,
+    first: ActionId,
+    then: ActionId,
+    node: Option<NodeId>,
+    flags: u32,
+    filter: u32,
+    kind: u32,
+) -> u32 {
     let mut changed = primitive_update(ws, first, then, flags, filter, kind);
-    let Some(tr) = ws.actions[then].rsc else { return changed };
+    let Some(tr) = ws.actions[then].rsc else {
+        return changed;
+    };
     let task = ws.actions[then].task.clone();
     for member in ws.resources[tr].children.clone() {
         if let Some(ma) = ws.find_first_action(member, None, Some(&task), node) {
@@ -358,7 +411,10 @@ fn can_interleave_actions(ws: &WorkingSet, first: ActionId, then: ActionId) -> b
     let (Some(fr), Some(tr)) = (ws.actions[first].rsc, ws.actions[then].rsc) else {
         return false;
     };
-    if fr == tr || ws.resources[fr].variant < Variant::Clone || ws.resources[tr].variant < Variant::Clone {
+    if fr == tr
+        || ws.resources[fr].variant < Variant::Clone
+        || ws.resources[tr].variant < Variant::Clone
+    {
         return false;
     }
     let tu = &ws.actions[then].uuid;
@@ -370,7 +426,14 @@ fn can_interleave_actions(ws: &WorkingSet, first: ActionId, then: ActionId) -> b
     util::is_true(ws.resources[rsc].meta.get("interleave").map(String::as_str))
 }
 
-fn multi_update_interleave_actions(ws: &mut WorkingSet, first: ActionId, then: ActionId, node: Option<NodeId>, filter: u32, kind: u32) -> u32 {
+fn multi_update_interleave_actions(
+    ws: &mut WorkingSet,
+    first: ActionId,
+    then: ActionId,
+    node: Option<NodeId>,
+    filter: u32,
+    kind: u32,
+) -> u32 {
     let mut changed = 0;
     let fu = ws.actions[first].uuid.clone();
     let current = fu.ends_with("_stopped_0") || fu.ends_with("_demoted_0");
@@ -408,11 +471,21 @@ fn multi_update_interleave_actions(ws: &mut WorkingSet, first: ActionId, then: A
 }
 
 /// `pcmk__multi_update_actions`.
-fn multi_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, node: Option<NodeId>, flags: u32, filter: u32, kind: u32) -> u32 {
+fn multi_update(
+    ws: &mut WorkingSet,
+    first: ActionId,
+    then: ActionId,
+    node: Option<NodeId>,
+    flags: u32,
+    filter: u32,
+    kind: u32,
+) -> u32 {
     if can_interleave_actions(ws, first, then) {
         return multi_update_interleave_actions(ws, first, then, node, filter, kind);
     }
-    let Some(tr) = ws.actions[then].rsc else { return 0 };
+    let Some(tr) = ws.actions[then].rsc else {
+        return 0;
+    };
     let mut changed = primitive_update(ws, first, then, flags, filter, kind);
     let task = ws.actions[then].task.clone();
     for then_child in ws.resources[tr].children.clone() {
@@ -422,11 +495,17 @@ fn multi_update(ws: &mut WorkingSet, first: ActionId, then: ActionId, node: Opti
         let mut child_changed = 0;
         let cf = action_flags(ws, ca, node);
         if cf & aflags::RUNNABLE != 0 {
-            child_changed |= update_ordered_actions(ws, then_child, first, ca, node, flags, filter, kind);
+            child_changed |=
+                update_ordered_actions(ws, then_child, first, ca, node, flags, filter, kind);
         }
         changed |= child_changed;
         if child_changed & UPDATED_THEN != 0 {
-            let nexts: Vec<ActionId> = ws.actions[ca].after.iter().rev().map(|w| w.action).collect();
+            let nexts: Vec<ActionId> = ws.actions[ca]
+                .after
+                .iter()
+                .rev()
+                .map(|w| w.action)
+                .collect();
             for n in nexts {
                 update_action_for_orderings(ws, n);
             }
@@ -449,7 +528,9 @@ pub fn update_ordered_actions(
     match ws.resources[via].variant {
         Variant::Native => primitive_update(ws, first, then, flags, filter, kind),
         Variant::Group => group_update(ws, first, then, node, flags, filter, kind),
-        Variant::Clone | Variant::Container => multi_update(ws, first, then, node, flags, filter, kind),
+        Variant::Clone | Variant::Container => {
+            multi_update(ws, first, then, node, flags, filter, kind)
+        }
     }
 }
 
@@ -475,7 +556,16 @@ fn update_for_ordering_flags(
     let first_rsc = ws.actions[first].rsc;
     if kind & oflags::IMPLIES_THEN != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags & aflags::OPTIONAL, aflags::OPTIONAL, oflags::IMPLIES_THEN);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags & aflags::OPTIONAL,
+                aflags::OPTIONAL,
+                oflags::IMPLIES_THEN,
+            );
         } else if first_flags & aflags::OPTIONAL == 0 && ws.actions[then].is_set(aflags::OPTIONAL) {
             ws.actions[then].clear(aflags::OPTIONAL);
             changed |= UPDATED_THEN;
@@ -483,25 +573,62 @@ fn update_for_ordering_flags(
     }
     if kind & oflags::RESTART != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::OPTIONAL | aflags::RUNNABLE, oflags::RESTART);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::OPTIONAL | aflags::RUNNABLE,
+                oflags::RESTART,
+            );
         }
     }
     if kind & oflags::IMPLIES_FIRST != 0 {
         if let Some(fr) = first_rsc {
-            changed |= update_ordered_actions(ws, fr, first, then, node, first_flags, aflags::OPTIONAL, oflags::IMPLIES_FIRST);
-        } else if first_flags & aflags::OPTIONAL == 0 && ws.actions[first].is_set(aflags::RUNNABLE) {
+            changed |= update_ordered_actions(
+                ws,
+                fr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::OPTIONAL,
+                oflags::IMPLIES_FIRST,
+            );
+        } else if first_flags & aflags::OPTIONAL == 0 && ws.actions[first].is_set(aflags::RUNNABLE)
+        {
             ws.actions[first].clear(aflags::RUNNABLE);
             changed |= UPDATED_FIRST;
         }
     }
     if kind & oflags::PROMOTED_IMPLIES_FIRST != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags & aflags::OPTIONAL, aflags::OPTIONAL, oflags::PROMOTED_IMPLIES_FIRST);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags & aflags::OPTIONAL,
+                aflags::OPTIONAL,
+                oflags::PROMOTED_IMPLIES_FIRST,
+            );
         }
     }
     if kind & oflags::ONE_OR_MORE != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::RUNNABLE, oflags::ONE_OR_MORE);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::RUNNABLE,
+                oflags::ONE_OR_MORE,
+            );
         } else if first_flags & aflags::RUNNABLE != 0 {
             ws.actions[then].runnable_before += 1;
             let t = &ws.actions[then];
@@ -519,13 +646,31 @@ fn update_for_ordering_flags(
                 ws.actions[then].before[then_idx].kind = oflags::NONE;
                 kind = oflags::NONE;
             } else {
-                changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::RUNNABLE, oflags::RUNNABLE_LEFT);
+                changed |= update_ordered_actions(
+                    ws,
+                    tr,
+                    first,
+                    then,
+                    node,
+                    first_flags,
+                    aflags::RUNNABLE,
+                    oflags::RUNNABLE_LEFT,
+                );
             }
         }
     }
     if kind & oflags::RUNNABLE_LEFT != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::RUNNABLE, oflags::RUNNABLE_LEFT);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::RUNNABLE,
+                oflags::RUNNABLE_LEFT,
+            );
         } else if first_flags & aflags::RUNNABLE == 0 && ws.actions[then].is_set(aflags::RUNNABLE) {
             ws.actions[then].clear(aflags::RUNNABLE);
             changed |= UPDATED_THEN;
@@ -533,22 +678,58 @@ fn update_for_ordering_flags(
     }
     if kind & oflags::IMPLIES_FIRST_MIGRATABLE != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::OPTIONAL, oflags::IMPLIES_FIRST_MIGRATABLE);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::OPTIONAL,
+                oflags::IMPLIES_FIRST_MIGRATABLE,
+            );
         }
     }
     if kind & oflags::PSEUDO_LEFT != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::OPTIONAL, oflags::PSEUDO_LEFT);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::OPTIONAL,
+                oflags::PSEUDO_LEFT,
+            );
         }
     }
     if kind & oflags::OPTIONAL != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::RUNNABLE, oflags::OPTIONAL);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::RUNNABLE,
+                oflags::OPTIONAL,
+            );
         }
     }
     if kind & oflags::ASYMMETRICAL != 0 {
         if let Some(tr) = then_rsc {
-            changed |= update_ordered_actions(ws, tr, first, then, node, first_flags, aflags::RUNNABLE, oflags::ASYMMETRICAL);
+            changed |= update_ordered_actions(
+                ws,
+                tr,
+                first,
+                then,
+                node,
+                first_flags,
+                aflags::RUNNABLE,
+                oflags::ASYMMETRICAL,
+            );
         }
     }
     if ws.actions[first].is_set(aflags::RUNNABLE)
@@ -599,12 +780,16 @@ pub fn update_action_for_orderings(ws: &mut WorkingSet, then: ActionId) {
         let mut then_node = ws.actions[then].node;
         let mut first_node = ws.actions[first].node;
         if let Some(fr) = ws.actions[first].rsc {
-            if ws.resources[fr].variant == Variant::Group && ws.actions[first].task.eq_ignore_ascii_case("start") {
+            if ws.resources[fr].variant == Variant::Group
+                && ws.actions[first].task.eq_ignore_ascii_case("start")
+            {
                 first_node = crate::rscfns::location(ws, fr, None, 0);
             }
         }
         if let Some(tr) = ws.actions[then].rsc {
-            if ws.resources[tr].variant == Variant::Group && ws.actions[then].task.eq_ignore_ascii_case("start") {
+            if ws.resources[tr].variant == Variant::Group
+                && ws.actions[then].task.eq_ignore_ascii_case("start")
+            {
                 then_node = crate::rscfns::location(ws, tr, None, 0);
             }
         }
@@ -642,7 +827,12 @@ pub fn update_action_for_orderings(ws: &mut WorkingSet, then: ActionId) {
             ws.actions[then].before[i].kind = oflags::NONE;
         }
         if changed & UPDATED_FIRST != 0 {
-            let nexts: Vec<ActionId> = ws.actions[first].after.iter().rev().map(|w| w.action).collect();
+            let nexts: Vec<ActionId> = ws.actions[first]
+                .after
+                .iter()
+                .rev()
+                .map(|w| w.action)
+                .collect();
             for n in nexts {
                 update_action_for_orderings(ws, n);
             }
@@ -661,7 +851,12 @@ pub fn update_action_for_orderings(ws: &mut WorkingSet, then: ActionId) {
             crate::constraints::colocation::block_colocation_dependents(ws, then);
         }
         update_action_for_orderings(ws, then);
-        let nexts: Vec<ActionId> = ws.actions[then].after.iter().rev().map(|w| w.action).collect();
+        let nexts: Vec<ActionId> = ws.actions[then]
+            .after
+            .iter()
+            .rev()
+            .map(|w| w.action)
+            .collect();
         for n in nexts {
             update_action_for_orderings(ws, n);
         }

@@ -56,7 +56,10 @@ pub struct Out {
 const SUBSTITUTIONS: &[(&str, &str)] = &[
     ("Active Resources", "resources"),
     ("Allocation Scores", "allocations"),
-    ("Allocation Scores and Utilization Information", "allocations_utilizations"),
+    (
+        "Allocation Scores and Utilization Information",
+        "allocations_utilizations",
+    ),
     ("Cluster Summary", "summary"),
     ("Current cluster status", "cluster_status"),
     ("Executing Cluster Transition", "transition"),
@@ -182,7 +185,9 @@ impl Out {
                 }
                 self.lists.push(TextList {
                     len: 0,
-                    nouns: singular.zip(plural).map(|(a, b)| (a.to_owned(), b.to_owned())),
+                    nouns: singular
+                        .zip(plural)
+                        .map(|(a, b)| (a.to_owned(), b.to_owned())),
                 });
             }
             Format::Xml => {

@@ -42,7 +42,10 @@ fn pending_state(task: Option<&str>) -> Option<&'static str> {
         ("promote", "Promoting"),
         ("demote", "Demoting"),
     ];
-    pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(t)).map(|(_, v)| *v)
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(t))
+        .map(|(_, v)| *v)
 }
 
 fn displayable_state(ws: &WorkingSet, r: RscId, pending: bool) -> &'static str {
@@ -77,14 +80,22 @@ fn failed_probe(ws: &WorkingSet, r: RscId, node_name: Option<&str>) -> Option<cr
         if !crate::unpack::history::xe_mask_probe_failure(ws, op) {
             continue;
         }
-        let Some(target) = ws.doc.attr(op, "on_node") else { continue };
+        let Some(target) = ws.doc.attr(op, "on_node") else {
+            continue;
+        };
         if let Some(n) = node_name {
             if !target.eq_ignore_ascii_case(n) {
                 continue;
             }
         }
-        let key = ws.doc.attr(op, "operation_key").or(ws.doc.id(op)).unwrap_or("");
-        let Some((id, _, _)) = util::parse_op_key(key) else { continue };
+        let key = ws
+            .doc
+            .attr(op, "operation_key")
+            .or(ws.doc.id(op))
+            .unwrap_or("");
+        let Some((id, _, _)) = util::parse_op_key(key) else {
+            continue;
+        };
         if id == rsc_id {
             return Some(op);
         }
@@ -148,7 +159,10 @@ pub fn native_output_string(
             add_word(&mut s, role.as_str());
         }
     } else {
-        add_word(&mut s, displayable_state(ws, r, show_opts & show::PENDING != 0));
+        add_word(
+            &mut s,
+            displayable_state(ws, r, show_opts & show::PENDING != 0),
+        );
     }
     if let Some(n) = node {
         add_word(&mut s, &ws.nodes[n].uname);
@@ -183,7 +197,9 @@ pub fn native_output_string(
         let role = Role::parse(tr);
         if role == Role::Stopped {
             flag(&mut s, "disabled");
-        } else if ws.resources[ws.uber_parent(r)].is_set(rflags::PROMOTABLE) && role == Role::Unpromoted {
+        } else if ws.resources[ws.uber_parent(r)].is_set(rflags::PROMOTABLE)
+            && role == Role::Unpromoted
+        {
             flag(&mut s, "target-role:");
             s.push_str(tr);
         }
@@ -218,12 +234,22 @@ pub fn native_output_string(
 /// `pe__resource_text` → `pe__common_output_text`.
 fn primitive(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     let rsc = &ws.resources[r];
-    if util::is_true(rsc.meta.get("internal_rsc").map(String::as_str)) && show_opts & show::IMPLICIT_RSCS == 0 {
+    if util::is_true(rsc.meta.get("internal_rsc").map(String::as_str))
+        && show_opts & show::IMPLICIT_RSCS == 0
+    {
         return false;
     }
     let node = ws.current_node(r).or(rsc.pending_node);
     let target_role = rsc.meta.get("target-role").map(String::as_str);
-    let s = native_output_string(ws, r, ws.printable_id(r), node, show_opts, target_role, true);
+    let s = native_output_string(
+        ws,
+        r,
+        ws.printable_id(r),
+        node,
+        show_opts,
+        target_role,
+        true,
+    );
     out.list_item(None, &s);
     true
 }
@@ -242,13 +268,20 @@ fn group(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
         if !printed {
             printed = true;
             let n_inactive = if !active && partially {
-                ws.resources[r].children.iter().filter(|&&x| !rscfns::active(ws, x, true)).count()
+                ws.resources[r]
+                    .children
+                    .iter()
+                    .filter(|&&x| !rscfns::active(ws, x, true))
+                    .count()
             } else {
                 0
             };
             let mut attrs: Vec<String> = Vec::new();
             if n_inactive > 0 && !show_inactive {
-                attrs.push(format!("{n_inactive} member{} inactive", if n_inactive == 1 { "" } else { "s" }));
+                attrs.push(format!(
+                    "{n_inactive} member{} inactive",
+                    if n_inactive == 1 { "" } else { "s" }
+                ));
             }
             if !ws.resources[r].is_set(rflags::MANAGED) {
                 attrs.push("unmanaged".into());
@@ -260,7 +293,11 @@ fn group(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
             if attrs.is_empty() {
                 out.begin_list(None, None, &format!("Resource Group: {id}"));
             } else {
-                out.begin_list(None, None, &format!("Resource Group: {id} ({})", attrs.join(", ")));
+                out.begin_list(
+                    None,
+                    None,
+                    &format!("Resource Group: {id} ({})", attrs.join(", ")),
+                );
             }
         }
         print_resource(ws, out, c, show_opts);
@@ -294,17 +331,22 @@ fn clone_header(ws: &WorkingSet, out: &mut Out, r: RscId, printed: &mut bool) {
     if attrs.is_empty() {
         out.begin_list(None, None, &format!("Clone Set: {} [{child}]", rsc.id));
     } else {
-        out.begin_list(None, None, &format!("Clone Set: {} [{child}] ({})", rsc.id, attrs.join(", ")));
+        out.begin_list(
+            None,
+            None,
+            &format!("Clone Set: {} [{child}] ({})", rsc.id, attrs.join(", ")),
+        );
     }
 }
 
 /// `configured_role_str` of clone.c.
 fn configured_role(ws: &WorkingSet, r: RscId) -> Role {
     let rsc = &ws.resources[r];
-    let tr = rsc
-        .meta
-        .get("target-role")
-        .or_else(|| rsc.children.first().and_then(|&c| ws.resources[c].meta.get("target-role")));
+    let tr = rsc.meta.get("target-role").or_else(|| {
+        rsc.children
+            .first()
+            .and_then(|&c| ws.resources[c].meta.get("target-role"))
+    });
     tr.map_or(Role::Unknown, |t| Role::parse(t))
 }
 
@@ -380,14 +422,20 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     let mut active_instances = 0;
     cmp_node_names(ws, &mut promoted);
     if !promoted.is_empty() {
-        let names: Vec<&str> = promoted.iter().map(|&n| ws.nodes[n].uname.as_str()).collect();
+        let names: Vec<&str> = promoted
+            .iter()
+            .map(|&n| ws.nodes[n].uname.as_str())
+            .collect();
         active_instances += names.len();
         clone_header(ws, out, r, &mut printed);
         out.list_item(None, &format!("Promoted: [ {} ]", names.join(" ")));
     }
     cmp_node_names(ws, &mut started);
     if !started.is_empty() {
-        let names: Vec<&str> = started.iter().map(|&n| ws.nodes[n].uname.as_str()).collect();
+        let names: Vec<&str> = started
+            .iter()
+            .map(|&n| ws.nodes[n].uname.as_str())
+            .collect();
         active_instances += names.len();
         clone_header(ws, out, r, &mut printed);
         let list = names.join(" ");
@@ -412,7 +460,11 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
             cmp_node_names(ws, &mut list);
             for n in list {
                 let uname = &ws.nodes[n].uname;
-                if rsc.running_on.iter().any(|&x| ws.nodes[x].uname.eq_ignore_ascii_case(uname)) {
+                if rsc
+                    .running_on
+                    .iter()
+                    .any(|&x| ws.nodes[x].uname.eq_ignore_ascii_case(uname))
+                {
                     continue;
                 }
                 let state = match failed_probe(ws, r, Some(uname)) {
@@ -433,7 +485,11 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
             statuses.sort();
             statuses.dedup();
             for status in statuses {
-                let mut nodes: Vec<&String> = stopped.iter().filter(|(_, v)| *v == status).map(|(k, _)| k).collect();
+                let mut nodes: Vec<&String> = stopped
+                    .iter()
+                    .filter(|(_, v)| *v == status)
+                    .map(|(k, _)| k)
+                    .collect();
                 nodes.sort_by(|a, b| util::numeric_strcasecmp(a, b));
                 let names: Vec<&str> = nodes.iter().map(|s| s.as_str()).collect();
                 if !names.is_empty() {

@@ -275,7 +275,14 @@ fn resource_list(ws: &WorkingSet, out: &mut Out, show: u32, print_spacer: bool) 
     rc
 }
 
-const FILTERED_ATTRS: &[&str] = &["fail-count-", "last-failure-", "shutdown", "terminate", "standby", "#"];
+const FILTERED_ATTRS: &[&str] = &[
+    "fail-count-",
+    "last-failure-",
+    "shutdown",
+    "terminate",
+    "standby",
+    "#",
+];
 
 /// `add_extra_info`: for ping attributes, the score expected when every
 /// host answers.
@@ -287,7 +294,11 @@ fn add_extra_info(ws: &mut WorkingSet, n: NodeId, rscs: &[usize], attr: &str) ->
                 return Some(v);
             }
         }
-        let ty = ws.resources[r].meta.get("type").map(String::as_str).unwrap_or("");
+        let ty = ws.resources[r]
+            .meta
+            .get("type")
+            .map(String::as_str)
+            .unwrap_or("");
         if !ty.eq_ignore_ascii_case("ping") && !ty.eq_ignore_ascii_case("pingd") {
             continue;
         }
@@ -363,12 +374,18 @@ fn node_attribute_list(ws: &mut WorkingSet, out: &mut Out, show: u32, print_spac
 
 /// `node-summary` with `node-history-list` (fail counts only).
 fn node_summary(ws: &mut WorkingSet, out: &mut Out, show: u32, print_spacer: bool) -> bool {
-    let Some(status) = ws.cib_section("status") else { return false };
+    let Some(status) = ws.cib_section("status") else {
+        return false;
+    };
     let mut printed = false;
     let states: Vec<_> = ws.doc.children_named(status, "node_state").collect();
     for state in states {
-        let Some(id) = ws.doc.id(state).map(str::to_owned) else { continue };
-        let Some(n) = ws.find_node_id(&id) else { continue };
+        let Some(id) = ws.doc.id(state).map(str::to_owned) else {
+            continue;
+        };
+        let Some(n) = ws.find_node_id(&id) else {
+            continue;
+        };
         if !ws.nodes[n].online {
             continue;
         }
@@ -382,10 +399,16 @@ fn node_summary(ws: &mut WorkingSet, out: &mut Out, show: u32, print_spacer: boo
         let mut node_printed = false;
         let lrm = ws.doc.first_child(state, "lrm");
         let rscs = lrm.and_then(|l| ws.doc.first_child(l, "lrm_resources"));
-        let entries: Vec<_> = rscs.map(|r| ws.doc.children_named(r, "lrm_resource").collect()).unwrap_or_default();
+        let entries: Vec<_> = rscs
+            .map(|r| ws.doc.children_named(r, "lrm_resource").collect())
+            .unwrap_or_default();
         for e in entries {
-            let Some(rid) = ws.doc.id(e).map(str::to_owned) else { continue };
-            let Some(r) = ws.find_resource(&rid) else { continue };
+            let Some(rid) = ws.doc.id(e).map(str::to_owned) else {
+                continue;
+            };
+            let Some(r) = ws.find_resource(&rid) else {
+                continue;
+            };
             let (failcount, last) = crate::unpack::failcounts::get_failcount(ws, n, r, 0, None);
             if failcount <= 0 {
                 continue;
@@ -420,7 +443,11 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
         if crate::unpack::history::xe_mask_probe_failure(ws, op) {
             continue;
         }
-        let key = ws.doc.attr(op, "operation_key").or(ws.doc.id(op)).unwrap_or("");
+        let key = ws
+            .doc
+            .attr(op, "operation_key")
+            .or(ws.doc.id(op))
+            .unwrap_or("");
         if util::parse_op_key(key).is_none() {
             continue;
         }
@@ -436,10 +463,18 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
             .attr(op, "operation_key")
             .filter(|s| !s.is_empty())
             .unwrap_or("unknown operation");
-        let node = ws.doc.attr(op, "uname").filter(|s| !s.is_empty()).unwrap_or("unknown node");
+        let node = ws
+            .doc
+            .attr(op, "uname")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("unknown node");
         let rc = util::scan_min_int(ws.doc.attr(op, "rc-code"), 0);
         let status = util::scan_min_int(ws.doc.attr(op, "op-status"), 0);
-        let call = ws.doc.attr(op, "call-id").filter(|s| !s.is_empty()).unwrap_or("unknown");
+        let call = ws
+            .doc
+            .attr(op, "call-id")
+            .filter(|s| !s.is_empty())
+            .unwrap_or("unknown");
         let mut s = format!(
             "{op_key} on {node} '{}' ({rc}): call={call}, status='{}'",
             OcfExit::from_raw(rc).description(),
@@ -448,7 +483,11 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
         if let Some(r) = ws.doc.attr(op, "exit-reason").filter(|s| !s.is_empty()) {
             s.push_str(&format!(", exitreason='{r}'"));
         }
-        if let Some(t) = ws.doc.attr(op, "last-rc-change").and_then(|v| v.parse::<i64>().ok()) {
+        if let Some(t) = ws
+            .doc
+            .attr(op, "last-rc-change")
+            .and_then(|v| v.parse::<i64>().ok())
+        {
             s.push_str(&format!(", last-rc-change='{}'", crate::iso8601::ctime(t)));
         }
         if let Some(q) = ws.doc.attr(op, "queue-time").filter(|s| !s.is_empty()) {

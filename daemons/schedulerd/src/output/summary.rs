@@ -77,7 +77,13 @@ fn first(v: Vec<ActionId>) -> Option<ActionId> {
 }
 
 /// `rsc-action` (`rsc_action_default`).
-fn rsc_action(ws: &mut WorkingSet, out: &mut Out, r: RscId, current: Option<NodeId>, next: Option<NodeId>) -> bool {
+fn rsc_action(
+    ws: &mut WorkingSet,
+    out: &mut Out,
+    r: RscId,
+    current: Option<NodeId>,
+    next: Option<NodeId>,
+) -> bool {
     if !ws.resources[r].is_set(rflags::MANAGED) || (current.is_none() && next.is_none()) {
         return false;
     }
@@ -94,7 +100,8 @@ fn rsc_action(ws: &mut WorkingSet, out: &mut Out, r: RscId, current: Option<Node
     let promote = first(ws.resource_actions(r, next, "promote", false));
     let demote = first(ws.resource_actions(r, next, "demote", false));
     let (role, next_role) = (ws.resources[r].role, ws.resources[r].next_role);
-    let is = |ws: &WorkingSet, a: Option<ActionId>, f: u32| a.is_some_and(|a| ws.actions[a].is_set(f));
+    let is =
+        |ws: &WorkingSet, a: Option<ActionId>, f: u32| a.is_some_and(|a| ws.actions[a].is_set(f));
     if role == next_role {
         if next.is_none() {
             return false;
@@ -114,10 +121,18 @@ fn rsc_action(ws: &mut WorkingSet, out: &mut Out, r: RscId, current: Option<Node
             }
             return false;
         } else if !is(ws, start, aflags::RUNNABLE) {
-            let src = if stop.is_some_and(|s| ws.actions[s].reason.is_some()) { stop } else { start };
+            let src = if stop.is_some_and(|s| ws.actions[s].reason.is_some()) {
+                stop
+            } else {
+                start
+            };
             return rsc_action_item(ws, out, "Stop", r, current, None, stop, src);
         } else if moving && current.is_some() {
-            let change = if ws.resources[r].is_set(rflags::FAILED) { "Recover" } else { "Move" };
+            let change = if ws.resources[r].is_set(rflags::FAILED) {
+                "Recover"
+            } else {
+                "Move"
+            };
             return rsc_action_item(ws, out, change, r, current, next, stop, None);
         } else if ws.resources[r].is_set(rflags::FAILED) {
             return rsc_action_item(ws, out, "Recover", r, current, None, stop, None);
@@ -126,11 +141,17 @@ fn rsc_action(ws: &mut WorkingSet, out: &mut Out, r: RscId, current: Option<Node
         }
     }
     let mut rc = false;
-    if stop.is_some() && (next_role == Role::Stopped || (start.is_some() && !is(ws, start, aflags::RUNNABLE))) {
+    if stop.is_some()
+        && (next_role == Role::Stopped || (start.is_some() && !is(ws, start, aflags::RUNNABLE)))
+    {
         let key = op_key(&ws.resources[r].id, "stop", 0);
         for n in ws.resources[r].running_on.clone() {
             let stop_op = first(ws.find_actions(Some(r), &key, Some(n)));
-            let src = if stop_op.is_some_and(|s| ws.actions[s].reason.is_some()) { stop_op } else { start };
+            let src = if stop_op.is_some_and(|s| ws.actions[s].reason.is_some()) {
+                stop_op
+            } else {
+                start
+            };
             if rsc_action_item(ws, out, "Stop", r, Some(n), None, stop_op, src) {
                 rc = true;
             }
@@ -189,7 +210,11 @@ pub fn output_actions(ws: &mut WorkingSet, out: &mut Out) {
         } else if action.task.eq_ignore_ascii_case("stonith") {
             format!(
                 "Fence ({})",
-                action.meta.get("stonith_action").map(String::as_str).unwrap_or("(null)")
+                action
+                    .meta
+                    .get("stonith_action")
+                    .map(String::as_str)
+                    .unwrap_or("(null)")
             )
         } else {
             continue;
@@ -208,7 +233,10 @@ pub fn output_actions(ws: &mut WorkingSet, out: &mut Out) {
         if let Some(reason) = &action.reason {
             out.list_item(
                 None,
-                &format!("{task} {} '{reason}'", node_name.as_deref().unwrap_or("(null)")),
+                &format!(
+                    "{task} {} '{reason}'",
+                    node_name.as_deref().unwrap_or("(null)")
+                ),
             );
         }
     }

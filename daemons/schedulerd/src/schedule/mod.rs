@@ -48,7 +48,13 @@ fn group_create_actions(ws: &mut WorkingSet, r: RscId) {
 }
 
 /// `clone_update_pseudo_status`.
-fn clone_update_pseudo_status(ws: &WorkingSet, r: RscId, stopping: &mut bool, starting: &mut bool, active: &mut bool) {
+fn clone_update_pseudo_status(
+    ws: &WorkingSet,
+    r: RscId,
+    stopping: &mut bool,
+    starting: &mut bool,
+    active: &mut bool,
+) {
     if !ws.resources[r].children.is_empty() {
         for &c in &ws.resources[r].children {
             clone_update_pseudo_status(ws, c, stopping, starting, active);
@@ -75,7 +81,12 @@ fn clone_update_pseudo_status(ws: &WorkingSet, r: RscId, stopping: &mut bool, st
 }
 
 /// `clone_create_pseudo_actions`.
-pub fn clone_create_pseudo_actions(ws: &mut WorkingSet, r: RscId, children: &[RscId], with_notify: bool) {
+pub fn clone_create_pseudo_actions(
+    ws: &mut WorkingSet,
+    r: RscId,
+    children: &[RscId],
+    with_notify: bool,
+) {
     let mut child_active = false;
     let mut child_starting = false;
     let mut child_stopping = false;
@@ -98,8 +109,13 @@ pub fn clone_create_pseudo_actions(ws: &mut WorkingSet, r: RscId, children: &[Rs
         ws.actions[started].set(aflags::RUNNABLE);
     }
     if with_notify && ws.resources[r].clone.start_notify.is_none() {
-        ws.resources[r].clone.start_notify =
-            crate::actions::notif::clone_notif_pseudo_ops(ws, r, "start", Some(start), Some(started));
+        ws.resources[r].clone.start_notify = crate::actions::notif::clone_notif_pseudo_ops(
+            ws,
+            r,
+            "start",
+            Some(start),
+            Some(started),
+        );
     }
     let stop = new_rsc_pseudo_action(ws, r, "stop", !child_stopping, true);
     let stopped = new_rsc_pseudo_action(ws, r, "stopped", !child_stopping, true);
@@ -195,7 +211,16 @@ fn clear_failcounts_if_orphaned(ws: &mut WorkingSet, r: RscId) {
         }
         let clear = clear_failcount(ws, r, n);
         let sk = op_key(&ws.resources[r].id, "stop", 0);
-        new_ordering(ws, ws.actions[clear].rsc, None, Some(clear), Some(r), Some(sk), None, oflags::OPTIONAL);
+        new_ordering(
+            ws,
+            ws.actions[clear].rsc,
+            None,
+            Some(clear),
+            Some(r),
+            Some(sk),
+            None,
+            oflags::OPTIONAL,
+        );
     }
 }
 
@@ -245,7 +270,13 @@ fn force_restart(ws: &mut WorkingSet, r: RscId, task: &str, interval: u32, n: No
     let key = op_key(&ws.resources[r].id, task, interval);
     let required = crate::actions::create::custom_action(ws, Some(r), key, task, None, false);
     crate::actions::create::set_reason(ws, required, Some("resource definition change"), true);
-    crate::actions::fencing::trigger_unfencing(ws, Some(r), Some(n), "Device parameters changed", None);
+    crate::actions::fencing::trigger_unfencing(
+        ws,
+        Some(r),
+        Some(n),
+        "Device parameters changed",
+        None,
+    );
 }
 
 fn schedule_reload(ws: &mut WorkingSet, r: RscId, n: Option<NodeId>) {
@@ -267,8 +298,26 @@ fn schedule_reload(ws: &mut WorkingSet, r: RscId, n: Option<NodeId>) {
     let reload = crate::actions::create::rsc_action(ws, r, "reload-agent", Some(n), false);
     crate::actions::create::set_reason(ws, reload, Some("resource definition change"), false);
     let id = ws.resources[r].id.clone();
-    new_ordering(ws, None, None, Some(reload), Some(r), Some(op_key(&id, "stop", 0)), None, oflags::OPTIONAL | oflags::THEN_CANCELS_FIRST);
-    new_ordering(ws, None, None, Some(reload), Some(r), Some(op_key(&id, "demote", 0)), None, oflags::OPTIONAL | oflags::THEN_CANCELS_FIRST);
+    new_ordering(
+        ws,
+        None,
+        None,
+        Some(reload),
+        Some(r),
+        Some(op_key(&id, "stop", 0)),
+        None,
+        oflags::OPTIONAL | oflags::THEN_CANCELS_FIRST,
+    );
+    new_ordering(
+        ws,
+        None,
+        None,
+        Some(reload),
+        Some(r),
+        Some(op_key(&id, "demote", 0)),
+        None,
+        oflags::OPTIONAL | oflags::THEN_CANCELS_FIRST,
+    );
 }
 
 /// `pcmk__check_action_config`.
@@ -310,7 +359,13 @@ pub fn check_action_config(ws: &mut WorkingSet, r: RscId, n: NodeId, op: XmlId) 
             if interval > 0 {
                 recurring::reschedule_recurring(ws, r, &task, interval, n);
             } else if ws.doc.attr(op, "op-restart-digest").is_some() {
-                crate::actions::fencing::trigger_unfencing(ws, Some(r), Some(n), "Device parameters changed (reload)", None);
+                crate::actions::fencing::trigger_unfencing(
+                    ws,
+                    Some(r),
+                    Some(n),
+                    "Device parameters changed (reload)",
+                    None,
+                );
                 schedule_reload(ws, r, Some(n));
             } else {
                 force_restart(ws, r, &task, interval, n);
@@ -362,7 +417,13 @@ fn rsc_agent_changed(ws: &mut WorkingSet, r: RscId, n: NodeId, entry: XmlId, act
         let old = ws.doc.attr(entry, attr).map(str::to_owned);
         if v != old {
             changed = true;
-            crate::actions::fencing::trigger_unfencing(ws, Some(r), Some(n), "Device definition changed", None);
+            crate::actions::fencing::trigger_unfencing(
+                ws,
+                Some(r),
+                Some(n),
+                "Device definition changed",
+                None,
+            );
         }
     }
     if changed && active {
@@ -396,7 +457,9 @@ fn process_rsc_history(ws: &mut WorkingSet, entry: XmlId, r: RscId, n: NodeId) {
     }
     let mut ops: Vec<XmlId> = ws.doc.children_named(entry, "lrm_rsc_op").collect();
     ops.reverse();
-    glib::list_sort(&mut ops, &mut |&a, &b| crate::unpack::history::sort_op_by_callid(ws, a, b));
+    glib::list_sort(&mut ops, &mut |&a, &b| {
+        crate::unpack::history::sort_op_by_callid(ws, a, b)
+    });
     let (start_index, stop_index) = crate::unpack::status::calculate_active_ops(ws, &ops);
     if start_index < stop_index {
         return;
@@ -407,11 +470,19 @@ fn process_rsc_history(ws: &mut WorkingSet, entry: XmlId, r: RscId, n: NodeId) {
         }
         let task = ws.doc.attr(op, "operation").unwrap_or("").to_owned();
         let interval = util::value_ms(ws.doc.attr(op, "interval"));
-        if interval > 0 && (ws.resources[r].is_set(rflags::MAINTENANCE) || ws.nodes[n].maintenance) {
+        if interval > 0 && (ws.resources[r].is_set(rflags::MAINTENANCE) || ws.nodes[n].maintenance)
+        {
             let call_id = ws.doc.attr(op, "call-id").map(str::to_owned);
             recurring::schedule_cancel(ws, r, call_id.as_deref(), &task, interval, n);
-        } else if interval > 0 || matches!(task.to_ascii_lowercase().as_str(), "monitor" | "start" | "promote" | "migrate_from") {
-            if check_action_config(ws, r, n, op) && get_failcount(ws, n, r, FC_EFFECTIVE, None).0 != 0 {
+        } else if interval > 0
+            || matches!(
+                task.to_ascii_lowercase().as_str(),
+                "monitor" | "start" | "promote" | "migrate_from"
+            )
+        {
+            if check_action_config(ws, r, n, op)
+                && get_failcount(ws, n, r, FC_EFFECTIVE, None).0 != 0
+            {
                 clear_failcount(ws, r, n);
             }
         }
@@ -444,7 +515,9 @@ pub fn handle_rsc_config_changes(ws: &mut WorkingSet) {
             continue;
         }
         let uname = ws.nodes[n].uname.clone();
-        let Some(status) = ws.doc.first_child(ws.cib, "status") else { continue };
+        let Some(status) = ws.doc.first_child(ws.cib, "status") else {
+            continue;
+        };
         let states: Vec<XmlId> = ws
             .doc
             .children_named(status, "node_state")
@@ -453,8 +526,12 @@ pub fn handle_rsc_config_changes(ws: &mut WorkingSet) {
         if states.len() != 1 {
             continue;
         }
-        let Some(lrm) = ws.doc.first_child(states[0], "lrm") else { continue };
-        let Some(rscs) = ws.doc.first_child(lrm, "lrm_resources") else { continue };
+        let Some(lrm) = ws.doc.first_child(states[0], "lrm") else {
+            continue;
+        };
+        let Some(rscs) = ws.doc.first_child(lrm, "lrm_resources") else {
+            continue;
+        };
         let entries: Vec<XmlId> = ws.doc.children_named(rscs, "lrm_resource").collect();
         for entry in entries {
             if ws.doc.children(entry).is_empty() {

@@ -34,7 +34,13 @@ enum Transition {
 fn action_matrix(from: Role, to: Role) -> Option<Transition> {
     use Transition::*;
     const M: [[Option<Transition>; 5]; 5] = [
-        [Some(Error), Some(Stop), Some(Error), Some(Error), Some(Error)],
+        [
+            Some(Error),
+            Some(Stop),
+            Some(Error),
+            Some(Error),
+            Some(Error),
+        ],
         [Some(Error), None, Some(Start), Some(Start), Some(Error)],
         [Some(Error), Some(Stop), None, None, Some(Promote)],
         [Some(Error), Some(Stop), Some(Stop), None, Some(Promote)],
@@ -43,7 +49,13 @@ fn action_matrix(from: Role, to: Role) -> Option<Transition> {
     M[from as usize][to as usize]
 }
 
-fn run_transition(ws: &mut WorkingSet, t: Transition, r: RscId, node: Option<NodeId>, optional: bool) {
+fn run_transition(
+    ws: &mut WorkingSet,
+    t: Transition,
+    r: RscId,
+    node: Option<NodeId>,
+    optional: bool,
+) {
     match t {
         Transition::Error => {}
         Transition::Stop => stop_resource(ws, r, optional),
@@ -76,7 +88,11 @@ fn stop_resource(ws: &mut WorkingSet, r: RscId, optional: bool) {
             continue;
         }
         if let Some(pmt) = ws.resources[r].partial_migration_target {
-            if current == pmt && ws.resources[r].allocated_to.is_some_and(|a| a.node == current) {
+            if current == pmt
+                && ws.resources[r]
+                    .allocated_to
+                    .is_some_and(|a| a.node == current)
+            {
                 continue;
             } else {
                 optional = false;
@@ -117,7 +133,9 @@ fn start_resource(ws: &mut WorkingSet, r: RscId, n: NodeId, optional: bool) {
 /// `promote_resource`.
 fn promote_resource(ws: &mut WorkingSet, r: RscId, n: NodeId, optional: bool) {
     let starts = ws.resource_actions(r, Some(n), "start", true);
-    let runnable = starts.iter().all(|&s| ws.actions[s].is_set(aflags::RUNNABLE));
+    let runnable = starts
+        .iter()
+        .all(|&s| ws.actions[s].is_set(aflags::RUNNABLE));
     if runnable {
         let promote = rsc_action(ws, r, "promote", Some(n), optional);
         if is_expected_node(ws, r, n) {
@@ -158,12 +176,20 @@ pub fn schedule_cleanup(ws: &mut WorkingSet, r: RscId, n: NodeId, optional: bool
 }
 
 /// `schedule_restart_actions`.
-fn schedule_restart_actions(ws: &mut WorkingSet, r: RscId, current: Option<NodeId>, need_stop: bool, need_promote: bool) {
+fn schedule_restart_actions(
+    ws: &mut WorkingSet,
+    r: RscId,
+    current: Option<NodeId>,
+    need_stop: bool,
+    need_promote: bool,
+) {
     ws.resources[r].set(rflags::RESTARTING);
     let mut role = ws.resources[r].role;
     while role != Role::Stopped {
         let next = state_matrix(role, Role::Stopped);
-        let Some(t) = action_matrix(role, next) else { break };
+        let Some(t) = action_matrix(role, next) else {
+            break;
+        };
         run_transition(ws, t, r, current, !need_stop);
         role = next;
     }
@@ -176,7 +202,9 @@ fn schedule_restart_actions(ws: &mut WorkingSet, r: RscId, current: Option<NodeI
         if next == Role::Promoted && need_promote {
             required = true;
         }
-        let Some(t) = action_matrix(role, next) else { break };
+        let Some(t) = action_matrix(role, next) else {
+            break;
+        };
         let to = ws.resources[r].allocated_to.map(|a| a.node);
         run_transition(ws, t, r, to, !required);
         role = next;
@@ -188,7 +216,9 @@ fn schedule_role_transition_actions(ws: &mut WorkingSet, r: RscId) {
     let mut role = ws.resources[r].role;
     while role != ws.resources[r].next_role {
         let next = state_matrix(role, ws.resources[r].next_role);
-        let Some(t) = action_matrix(role, next) else { break };
+        let Some(t) = action_matrix(role, next) else {
+            break;
+        };
         let to = ws.resources[r].allocated_to.map(|a| a.node);
         run_transition(ws, t, r, to, false);
         role = next;
@@ -254,7 +284,13 @@ pub fn create_actions(ws: &mut WorkingSet, r: RscId) {
     }
     let pms = ws.resources[r].partial_migration_source;
     let pmt = ws.resources[r].partial_migration_target;
-    if pms.is_some() && pmt.is_some() && allow_migrate && num_all == 2 && current == pms && alloc == pmt {
+    if pms.is_some()
+        && pmt.is_some()
+        && allow_migrate
+        && num_all == 2
+        && current == pms
+        && alloc == pmt
+    {
         // partial migration can be continued
     } else if pms.is_some() || pmt.is_some() {
         need_stop = true;
@@ -321,9 +357,23 @@ fn create_migration_actions(ws: &mut WorkingSet, r: RscId, current: Option<NodeI
     let pmt = ws.resources[r].partial_migration_target;
     let mut migrate_to = None;
     if pmt.is_none() {
-        migrate_to = Some(custom_action(ws, Some(r), op_key(&id, "migrate_to", 0), "migrate_to", current, true));
+        migrate_to = Some(custom_action(
+            ws,
+            Some(r),
+            op_key(&id, "migrate_to", 0),
+            "migrate_to",
+            current,
+            true,
+        ));
     }
-    let migrate_from = custom_action(ws, Some(r), op_key(&id, "migrate_from", 0), "migrate_from", alloc, true);
+    let migrate_from = custom_action(
+        ws,
+        Some(r),
+        op_key(&id, "migrate_from", 0),
+        "migrate_from",
+        alloc,
+        true,
+    );
     if migrate_to.is_some() || pmt.is_some() {
         ws.actions[start].set(aflags::MIGRATE_RUNNABLE);
         ws.actions[stop].set(aflags::MIGRATE_RUNNABLE);
@@ -334,20 +384,69 @@ fn create_migration_actions(ws: &mut WorkingSet, r: RscId, current: Option<NodeI
                 ws.actions[mt].set(aflags::MIGRATE_RUNNABLE);
                 ws.actions[mt].needs = ws.actions[start].needs;
             }
-            new_ordering(ws, Some(r), Some(op_key(&id, "monitor", 0)), None, Some(r), Some(op_key(&id, "migrate_to", 0)), None, oflags::OPTIONAL);
-            new_ordering(ws, Some(r), Some(op_key(&id, "migrate_to", 0)), None, Some(r), Some(op_key(&id, "migrate_from", 0)), None, oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "monitor", 0)),
+                None,
+                Some(r),
+                Some(op_key(&id, "migrate_to", 0)),
+                None,
+                oflags::OPTIONAL,
+            );
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "migrate_to", 0)),
+                None,
+                Some(r),
+                Some(op_key(&id, "migrate_from", 0)),
+                None,
+                oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE,
+            );
         } else {
             ws.actions[migrate_from].set(aflags::MIGRATE_RUNNABLE);
             ws.actions[migrate_from].needs = ws.actions[start].needs;
-            new_ordering(ws, Some(r), Some(op_key(&id, "monitor", 0)), None, Some(r), Some(op_key(&id, "migrate_from", 0)), None, oflags::OPTIONAL);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "monitor", 0)),
+                None,
+                Some(r),
+                Some(op_key(&id, "migrate_from", 0)),
+                None,
+                oflags::OPTIONAL,
+            );
         }
-        new_ordering(ws, Some(r), Some(op_key(&id, "migrate_from", 0)), None, Some(r), Some(op_key(&id, "stop", 0)), None, oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE);
-        new_ordering(ws, Some(r), Some(op_key(&id, "migrate_from", 0)), None, Some(r), Some(op_key(&id, "start", 0)), None, oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE | oflags::PSEUDO_LEFT);
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "migrate_from", 0)),
+            None,
+            Some(r),
+            Some(op_key(&id, "stop", 0)),
+            None,
+            oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE,
+        );
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "migrate_from", 0)),
+            None,
+            Some(r),
+            Some(op_key(&id, "start", 0)),
+            None,
+            oflags::OPTIONAL | oflags::IMPLIES_FIRST_MIGRATABLE | oflags::PSEUDO_LEFT,
+        );
     }
     if let (Some(mt), Some(c), Some(a)) = (migrate_to, current, alloc) {
         add_migration_meta(ws, mt, c, a);
         if !ws.resources[r].is_remote_node {
-            crate::unpack::resources::add_hash_param(&mut ws.actions[mt].meta, "record-pending", "true");
+            crate::unpack::resources::add_hash_param(
+                &mut ws.actions[mt].meta,
+                "record-pending",
+                "true",
+            );
         }
     }
     if let (Some(c), Some(a)) = (current, alloc) {

@@ -5,7 +5,9 @@ use crate::actions::fencing::order_vs_unfence;
 use crate::assign::clone::{cmp_instance_number, find_compatible_child};
 use crate::constraints::ordering::new_ordering;
 use crate::glib;
-use crate::model::{aflags, oflags, rflags, wsflags, ActionId, Discover, NodeId, RscId, Variant, WorkingSet};
+use crate::model::{
+    aflags, oflags, rflags, wsflags, ActionId, Discover, NodeId, RscId, Variant, WorkingSet,
+};
 use crate::util::{self, op_key, Role};
 
 fn add_expected(ws: &mut WorkingSet, probe: ActionId, r: RscId, n: NodeId) {
@@ -37,13 +39,25 @@ fn probe_then_start(ws: &mut WorkingSet, rsc1: RscId, rsc2: RscId) {
         if !ws.resources[rsc1].known_on.contains(a.node) {
             let k1 = op_key(&ws.resources[rsc1].id, "monitor", 0);
             let k2 = op_key(&ws.resources[rsc2].id, "start", 0);
-            new_ordering(ws, Some(rsc1), Some(k1), None, Some(rsc2), Some(k2), None, oflags::OPTIONAL);
+            new_ordering(
+                ws,
+                Some(rsc1),
+                Some(k1),
+                None,
+                Some(rsc2),
+                Some(k2),
+                None,
+                oflags::OPTIONAL,
+            );
         }
     }
 }
 
 fn guest_resource_will_stop(ws: &WorkingSet, n: NodeId) -> bool {
-    let Some(guest) = ws.nodes[n].remote_rsc.and_then(|r| ws.resources[r].container) else {
+    let Some(guest) = ws.nodes[n]
+        .remote_rsc
+        .and_then(|r| ws.resources[r].container)
+    else {
         return false;
     };
     let g = &ws.resources[guest];
@@ -53,9 +67,11 @@ fn guest_resource_will_stop(ws: &WorkingSet, n: NodeId) -> bool {
         || g.next_role == Role::Stopped
         || (g.role > Role::Stopped
             && g.allocated_to.is_some_and(|a| {
-                !g.running_on
-                    .iter()
-                    .any(|&x| ws.nodes[x].uname.eq_ignore_ascii_case(&ws.nodes[a.node].uname))
+                !g.running_on.iter().any(|&x| {
+                    ws.nodes[x]
+                        .uname
+                        .eq_ignore_ascii_case(&ws.nodes[a.node].uname)
+                })
             }))
 }
 
@@ -101,14 +117,26 @@ fn probe_rsc_on_node(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
         return false;
     }
     if ws.is_guest(n) {
-        if let Some(guest) = ws.nodes[n].remote_rsc.and_then(|rr| ws.resources[rr].container) {
+        if let Some(guest) = ws.nodes[n]
+            .remote_rsc
+            .and_then(|rr| ws.resources[rr].container)
+        {
             if ws.resources[guest].role == Role::Stopped {
                 probe_then_start(ws, guest, top);
                 return false;
             } else if guest_resource_will_stop(ws, n) {
                 let gk = op_key(&ws.resources[guest].id, "stop", 0);
                 let tk = op_key(&ws.resources[top].id, "start", 0);
-                new_ordering(ws, Some(guest), Some(gk), None, Some(top), Some(tk), None, oflags::OPTIONAL);
+                new_ordering(
+                    ws,
+                    Some(guest),
+                    Some(gk),
+                    None,
+                    Some(top),
+                    Some(tk),
+                    None,
+                    oflags::OPTIONAL,
+                );
                 return false;
             }
         }
@@ -127,15 +155,36 @@ fn probe_rsc_on_node(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
         flags |= oflags::RUNNABLE_LEFT;
     }
     let tk = op_key(&ws.resources[top].id, "start", 0);
-    new_ordering(ws, Some(r), None, Some(probe), Some(top), Some(tk), None, flags);
+    new_ordering(
+        ws,
+        Some(r),
+        None,
+        Some(probe),
+        Some(top),
+        Some(tk),
+        None,
+        flags,
+    );
     let rk = op_key(&ws.resources[r].id, "reload-agent", 0);
-    new_ordering(ws, Some(r), None, Some(probe), Some(top), Some(rk), None, oflags::OPTIONAL);
+    new_ordering(
+        ws,
+        Some(r),
+        None,
+        Some(probe),
+        Some(top),
+        Some(rk),
+        None,
+        oflags::OPTIONAL,
+    );
     true
 }
 
 fn rsc_known_on(ws: &WorkingSet, r: RscId, n: NodeId) -> bool {
     if !ws.resources[r].children.is_empty() {
-        ws.resources[r].children.iter().any(|&c| rsc_known_on(ws, c, n))
+        ws.resources[r]
+            .children
+            .iter()
+            .any(|&c| rsc_known_on(ws, c, n))
     } else {
         ws.resources[r].known_on.iter().any(|k| k.node == n)
     }
@@ -198,7 +247,11 @@ pub fn schedule_probes(ws: &mut WorkingSet) {
             if !util::is_true(Some(probed)) {
                 let key = format!("probe_again-{}", ws.nodes[n].uname);
                 let a = custom_action(ws, None, key, "probe_again", Some(n), false);
-                crate::unpack::resources::add_hash_param(&mut ws.actions[a].meta, "op_no_wait", "true");
+                crate::unpack::resources::add_hash_param(
+                    &mut ws.actions[a].meta,
+                    "op_no_wait",
+                    "true",
+                );
                 continue;
             }
         }
@@ -219,7 +272,10 @@ fn is_failed_remote_node(ws: &WorkingSet, n: NodeId) -> bool {
 fn probe_needed_before_action(ws: &WorkingSet, probe: ActionId, then: ActionId) -> bool {
     let (p, t) = (&ws.actions[probe], &ws.actions[then]);
     if t.task.eq_ignore_ascii_case("stonith") && p.node.is_some() && p.node == t.node {
-        if t.meta.get("stonith_action").is_some_and(|o| o.eq_ignore_ascii_case("on")) {
+        if t.meta
+            .get("stonith_action")
+            .is_some_and(|o| o.eq_ignore_ascii_case("on"))
+        {
             return false;
         }
     }
@@ -252,7 +308,11 @@ fn add_probe_orderings_for_stops(ws: &mut WorkingSet) {
                 }
             }
             None => {
-                if !order.lh_task.as_deref().is_some_and(|t| t.ends_with("_stop_0")) {
+                if !order
+                    .lh_task
+                    .as_deref()
+                    .is_some_and(|t| t.ends_with("_stop_0"))
+                {
                     continue;
                 }
             }
@@ -261,7 +321,13 @@ fn add_probe_orderings_for_stops(ws: &mut WorkingSet) {
             if ws.resources[lh].container == Some(rh) {
                 match order.rh_action {
                     Some(a) if ws.actions[a].task == "stop" => continue,
-                    None if order.rh_task.as_deref().is_some_and(|t| t.ends_with("_stop_0")) => continue,
+                    None if order
+                        .rh_task
+                        .as_deref()
+                        .is_some_and(|t| t.ends_with("_stop_0")) =>
+                    {
+                        continue
+                    }
                     _ => {}
                 }
             }
@@ -303,9 +369,18 @@ fn add_probe_orderings_for_stops(ws: &mut WorkingSet) {
 /// Clears the tracking flag of every action that was marked.
 struct Tracking(Vec<ActionId>);
 
-fn add_restart_orderings_for_probe(ws: &mut WorkingSet, probe: ActionId, after: ActionId, tracking: &mut Tracking) {
-    let Some(prsc) = ws.actions[probe].rsc else { return };
-    if ws.resources[prsc].variant != Variant::Native || !ws.actions[probe].task.eq_ignore_ascii_case("monitor") {
+fn add_restart_orderings_for_probe(
+    ws: &mut WorkingSet,
+    probe: ActionId,
+    after: ActionId,
+    tracking: &mut Tracking,
+) {
+    let Some(prsc) = ws.actions[probe].rsc else {
+        return;
+    };
+    if ws.resources[prsc].variant != Variant::Native
+        || !ws.actions[probe].task.eq_ignore_ascii_case("monitor")
+    {
         return;
     }
     if ws.actions[after].is_set(aflags::TRACKING) {
@@ -340,7 +415,12 @@ fn add_restart_orderings_for_probe(ws: &mut WorkingSet, probe: ActionId, after: 
             }
         }
     }
-    let outs: Vec<(ActionId, u32)> = ws.actions[after].after.iter().rev().map(|w| (w.action, w.kind)).collect();
+    let outs: Vec<(ActionId, u32)> = ws.actions[after]
+        .after
+        .iter()
+        .rev()
+        .map(|w| (w.action, w.kind))
+        .collect();
     for (next, kind) in outs {
         if kind & oflags::IMPLIES_THEN == 0 {
             let next_rsc = ws.actions[next].rsc;
@@ -356,7 +436,10 @@ fn add_restart_orderings_for_probe(ws: &mut WorkingSet, probe: ActionId, after: 
                 continue;
             }
             if let Some(ar) = after_rsc {
-                if ws.resources[ar].variant > Variant::Group && interleave && (compatible.is_none() || compatible != next_rsc) {
+                if ws.resources[ar].variant > Variant::Group
+                    && interleave
+                    && (compatible.is_none() || compatible != next_rsc)
+                {
                     continue;
                 }
             }
@@ -374,7 +457,12 @@ fn add_restart_orderings_for_rsc(ws: &mut WorkingSet, r: RscId) {
     }
     let probes = ws.resource_actions(r, None, "monitor", false);
     for probe in probes {
-        let thens: Vec<ActionId> = ws.actions[probe].after.iter().rev().map(|w| w.action).collect();
+        let thens: Vec<ActionId> = ws.actions[probe]
+            .after
+            .iter()
+            .rev()
+            .map(|w| w.action)
+            .collect();
         for then in thens {
             let mut tracking = Tracking(Vec::new());
             add_restart_orderings_for_probe(ws, probe, then, &mut tracking);

@@ -15,11 +15,14 @@ struct OpHistory {
 }
 
 fn is_op_dup(ws: &WorkingSet, r: RscId, name: &str, interval: u32) -> bool {
-    let Some(ops) = ws.resources[r].ops_xml else { return false };
+    let Some(ops) = ws.resources[r].ops_xml else {
+        return false;
+    };
     let d = &ws.doc;
     let mut first: Option<&str> = None;
     for op in d.children_named(ops, "op") {
-        if d.attr(op, "name") != Some(name) || util::interval_ms(d.attr(op, "interval")) != interval {
+        if d.attr(op, "name") != Some(name) || util::interval_ms(d.attr(op, "interval")) != interval
+        {
             continue;
         }
         let Some(id) = d.id(op) else { continue };
@@ -44,7 +47,15 @@ fn is_recurring_history(ws: &WorkingSet, r: RscId, xml: XmlId) -> Option<OpHisto
     let name = d.attr(xml, "name");
     if matches!(
         name,
-        Some("stop" | "start" | "demote" | "promote" | "reload-agent" | "migrate_to" | "migrate_from")
+        Some(
+            "stop"
+                | "start"
+                | "demote"
+                | "promote"
+                | "reload-agent"
+                | "migrate_to"
+                | "migrate_from"
+        )
     ) {
         return None;
     }
@@ -66,7 +77,13 @@ fn is_recurring_history(ws: &WorkingSet, r: RscId, xml: XmlId) -> Option<OpHisto
     })
 }
 
-fn active_recurring_should_be_optional(ws: &mut WorkingSet, r: RscId, node: Option<NodeId>, key: &str, start: ActionId) -> bool {
+fn active_recurring_should_be_optional(
+    ws: &mut WorkingSet,
+    r: RscId,
+    node: Option<NodeId>,
+    key: &str,
+    start: ActionId,
+) -> bool {
     if node.is_none() {
         return false;
     }
@@ -77,39 +94,85 @@ fn active_recurring_should_be_optional(ws: &mut WorkingSet, r: RscId, node: Opti
     if matches.is_empty() {
         return false;
     }
-    !matches.iter().any(|&a| ws.actions[a].is_set(aflags::RESCHEDULE))
+    !matches
+        .iter()
+        .any(|&a| ws.actions[a].is_set(aflags::RESCHEDULE))
 }
 
 /// `pcmk__new_cancel_action`.
-pub fn new_cancel_action(ws: &mut WorkingSet, r: RscId, task: &str, interval_ms: u32, node: NodeId) -> ActionId {
+pub fn new_cancel_action(
+    ws: &mut WorkingSet,
+    r: RscId,
+    task: &str,
+    interval_ms: u32,
+    node: NodeId,
+) -> ActionId {
     let key = op_key(&ws.resources[r].id, task, interval_ms);
     let a = custom_action(ws, Some(r), key, "cancel", Some(node), false);
     ws.actions[a].task = "cancel".into();
     ws.actions[a].cancel_task = Some(task.to_owned());
     add_hash_param(&mut ws.actions[a].meta, "operation", task);
-    add_hash_param(&mut ws.actions[a].meta, "interval", &interval_ms.to_string());
+    add_hash_param(
+        &mut ws.actions[a].meta,
+        "interval",
+        &interval_ms.to_string(),
+    );
     a
 }
 
 /// `pcmk__schedule_cancel`.
-pub fn schedule_cancel(ws: &mut WorkingSet, r: RscId, call_id: Option<&str>, task: &str, interval_ms: u32, node: NodeId) {
+pub fn schedule_cancel(
+    ws: &mut WorkingSet,
+    r: RscId,
+    call_id: Option<&str>,
+    task: &str,
+    interval_ms: u32,
+    node: NodeId,
+) {
     let cancel = new_cancel_action(ws, r, task, interval_ms, node);
     if let Some(c) = call_id {
         add_hash_param(&mut ws.actions[cancel].meta, "call-id", c);
     }
     let sk = op_key(&ws.resources[r].id, "stop", 0);
-    new_ordering(ws, Some(r), Some(sk), None, Some(r), None, Some(cancel), oflags::OPTIONAL);
+    new_ordering(
+        ws,
+        Some(r),
+        Some(sk),
+        None,
+        Some(r),
+        None,
+        Some(cancel),
+        oflags::OPTIONAL,
+    );
 }
 
 /// `pcmk__reschedule_recurring`.
-pub fn reschedule_recurring(ws: &mut WorkingSet, r: RscId, task: &str, interval_ms: u32, node: NodeId) {
-    crate::actions::fencing::trigger_unfencing(ws, Some(r), Some(node), "Device parameters changed (reschedule)", None);
+pub fn reschedule_recurring(
+    ws: &mut WorkingSet,
+    r: RscId,
+    task: &str,
+    interval_ms: u32,
+    node: NodeId,
+) {
+    crate::actions::fencing::trigger_unfencing(
+        ws,
+        Some(r),
+        Some(node),
+        "Device parameters changed (reschedule)",
+        None,
+    );
     let key = op_key(&ws.resources[r].id, task, interval_ms);
     let op = custom_action(ws, Some(r), key, task, Some(node), true);
     ws.actions[op].set(aflags::RESCHEDULE);
 }
 
-fn recurring_op_for_active(ws: &mut WorkingSet, r: RscId, start: ActionId, node: Option<NodeId>, op: &OpHistory) {
+fn recurring_op_for_active(
+    ws: &mut WorkingSet,
+    r: RscId,
+    start: ActionId,
+    node: Option<NodeId>,
+    op: &OpHistory,
+) {
     if op.role == Role::Stopped {
         return;
     }
@@ -136,7 +199,16 @@ fn recurring_op_for_active(ws: &mut WorkingSet, r: RscId, start: ActionId, node:
                 _ => None,
             };
             if let Some(k) = after_key {
-                new_ordering(ws, Some(r), None, Some(cancel_op), Some(r), Some(k), None, oflags::RUNNABLE_LEFT);
+                new_ordering(
+                    ws,
+                    Some(r),
+                    None,
+                    Some(cancel_op),
+                    Some(r),
+                    Some(k),
+                    None,
+                    oflags::RUNNABLE_LEFT,
+                );
             }
         }
         return;
@@ -153,17 +225,60 @@ fn recurring_op_for_active(ws: &mut WorkingSet, r: RscId, start: ActionId, node:
     if node.is_none() || ws.resources[r].is_set(rflags::MANAGED) {
         let id = ws.resources[r].id.clone();
         let uuid = ws.actions[mon].uuid.clone();
-        new_ordering(ws, Some(r), Some(op_key(&id, "start", 0)), None, None, Some(uuid.clone()), Some(mon), oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
-        new_ordering(ws, Some(r), Some(op_key(&id, "reload-agent", 0)), None, None, Some(uuid), Some(mon), oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "start", 0)),
+            None,
+            None,
+            Some(uuid.clone()),
+            Some(mon),
+            oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+        );
+        new_ordering(
+            ws,
+            Some(r),
+            Some(op_key(&id, "reload-agent", 0)),
+            None,
+            None,
+            Some(uuid),
+            Some(mon),
+            oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+        );
         if next_role == Role::Promoted {
-            new_ordering(ws, Some(r), Some(op_key(&id, "promote", 0)), None, Some(r), None, Some(mon), oflags::OPTIONAL | oflags::RUNNABLE_LEFT);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "promote", 0)),
+                None,
+                Some(r),
+                None,
+                Some(mon),
+                oflags::OPTIONAL | oflags::RUNNABLE_LEFT,
+            );
         } else if ws.resources[r].role == Role::Promoted {
-            new_ordering(ws, Some(r), Some(op_key(&id, "demote", 0)), None, Some(r), None, Some(mon), oflags::OPTIONAL | oflags::RUNNABLE_LEFT);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(op_key(&id, "demote", 0)),
+                None,
+                Some(r),
+                None,
+                Some(mon),
+                oflags::OPTIONAL | oflags::RUNNABLE_LEFT,
+            );
         }
     }
 }
 
-fn cancel_if_running(ws: &mut WorkingSet, r: RscId, node: NodeId, key: &str, name: &str, interval_ms: u32) {
+fn cancel_if_running(
+    ws: &mut WorkingSet,
+    r: RscId,
+    node: NodeId,
+    key: &str,
+    name: &str,
+    interval_ms: u32,
+) {
     if ws.find_actions_exact(r, key, Some(node)).is_empty() {
         return;
     }
@@ -171,7 +286,16 @@ fn cancel_if_running(ws: &mut WorkingSet, r: RscId, node: NodeId, key: &str, nam
     match ws.resources[r].next_role {
         Role::Started | Role::Unpromoted => {
             let k = op_key(&ws.resources[r].id, "start", 0);
-            new_ordering(ws, Some(r), None, Some(cancel_op), Some(r), Some(k), None, oflags::RUNNABLE_LEFT);
+            new_ordering(
+                ws,
+                Some(r),
+                None,
+                Some(cancel_op),
+                Some(r),
+                Some(k),
+                None,
+                oflags::RUNNABLE_LEFT,
+            );
         }
         _ => {}
     }
@@ -196,7 +320,16 @@ fn order_after_stops(ws: &mut WorkingSet, r: RscId, node: NodeId, action: Action
         }
         if ws.resources[r].is_set(rflags::MANAGED) {
             let k = op_key(&ws.resources[r].id, "stop", 0);
-            new_ordering(ws, Some(r), Some(k), Some(stop), None, None, Some(action), oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT);
+            new_ordering(
+                ws,
+                Some(r),
+                Some(k),
+                Some(stop),
+                None,
+                None,
+                Some(action),
+                oflags::IMPLIES_THEN | oflags::RUNNABLE_LEFT,
+            );
         }
     }
 }
@@ -210,13 +343,25 @@ fn recurring_op_for_inactive(ws: &mut WorkingSet, r: RscId, node: Option<NodeId>
     }
     for stop_node in ws.node_list.clone() {
         if let Some(n) = node {
-            if ws.nodes[stop_node].uname.eq_ignore_ascii_case(&ws.nodes[n].uname) {
+            if ws.nodes[stop_node]
+                .uname
+                .eq_ignore_ascii_case(&ws.nodes[n].uname)
+            {
                 cancel_if_running(ws, r, n, &op.key, &op.name, op.interval_ms);
                 continue;
             }
         }
-        let is_optional = !ws.find_actions_exact(r, &op.key, Some(stop_node)).is_empty();
-        let mon = custom_action(ws, Some(r), op.key.clone(), &op.name, Some(stop_node), is_optional);
+        let is_optional = !ws
+            .find_actions_exact(r, &op.key, Some(stop_node))
+            .is_empty();
+        let mon = custom_action(
+            ws,
+            Some(r),
+            op.key.clone(),
+            &op.name,
+            Some(stop_node),
+            is_optional,
+        );
         add_expected_result(ws, mon, 7);
         if ws.resources[r].is_set(rflags::MANAGED) {
             order_after_probes(ws, r, stop_node, mon);
@@ -237,14 +382,20 @@ pub fn create_recurring_actions(ws: &mut WorkingSet, r: RscId) {
     let mut start = None;
     if let Some(a) = alloc {
         if ws.nodes[a].maintenance {
-        } else if ws.resources[r].next_role != Role::Stopped || !ws.resources[r].is_set(rflags::MANAGED) {
+        } else if ws.resources[r].next_role != Role::Stopped
+            || !ws.resources[r].is_set(rflags::MANAGED)
+        {
             start = Some(rsc_action(ws, r, "start", Some(a), true));
         }
     }
-    let Some(ops) = ws.resources[r].ops_xml else { return };
+    let Some(ops) = ws.resources[r].ops_xml else {
+        return;
+    };
     let op_list: Vec<XmlId> = ws.doc.children_named(ops, "op").collect();
     for op in op_list {
-        let Some(h) = is_recurring_history(ws, r, op) else { continue };
+        let Some(h) = is_recurring_history(ws, r, op) else {
+            continue;
+        };
         if let Some(s) = start {
             recurring_op_for_active(ws, r, s, alloc, &h);
         }

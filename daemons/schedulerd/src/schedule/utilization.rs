@@ -25,12 +25,39 @@ pub fn create_utilization_constraints(ws: &mut WorkingSet, rsc: RscId, allowed: 
     for n in ws.resources[rsc].running_on.clone() {
         let ls = new_load_stopped_op(ws, n);
         let uuid = ws.actions[ls].uuid.clone();
-        new_ordering(ws, Some(rsc), Some(op_key(&id, "stop", 0)), None, None, Some(uuid), Some(ls), oflags::LOAD);
+        new_ordering(
+            ws,
+            Some(rsc),
+            Some(op_key(&id, "stop", 0)),
+            None,
+            None,
+            Some(uuid),
+            Some(ls),
+            oflags::LOAD,
+        );
     }
     for &n in allowed {
         let ls = new_load_stopped_op(ws, n);
         let uuid = ws.actions[ls].uuid.clone();
-        new_ordering(ws, None, Some(uuid.clone()), Some(ls), Some(rsc), Some(op_key(&id, "start", 0)), None, oflags::LOAD);
-        new_ordering(ws, None, Some(uuid), Some(ls), Some(rsc), Some(op_key(&id, "migrate_to", 0)), None, oflags::LOAD);
+        new_ordering(
+            ws,
+            None,
+            Some(uuid.clone()),
+            Some(ls),
+            Some(rsc),
+            Some(op_key(&id, "start", 0)),
+            None,
+            oflags::LOAD,
+        );
+        new_ordering(
+            ws,
+            None,
+            Some(uuid),
+            Some(ls),
+            Some(rsc),
+            Some(op_key(&id, "migrate_to", 0)),
+            None,
+            oflags::LOAD,
+        );
     }
 }

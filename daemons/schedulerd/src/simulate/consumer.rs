@@ -32,7 +32,10 @@ struct GAction {
 
 impl GAction {
     fn param(&self, k: &str) -> Option<&str> {
-        self.params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -100,8 +103,18 @@ fn unpack_action(xml: &Element) -> Option<GAction> {
     };
     let id = util::scan_min_int(xml.id(), -1);
     let params = xml2list(xml);
-    let mut a = GAction { id, kind, xml: xml.clone(), params, interval_ms: 0, flags: 0 };
-    a.interval_ms = a.param("CRM_meta_interval").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut a = GAction {
+        id,
+        kind,
+        xml: xml.clone(),
+        params,
+        interval_ms: 0,
+        flags: 0,
+    };
+    a.interval_ms = a
+        .param("CRM_meta_interval")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     if let Some(v) = a.param("CRM_meta_can_fail") {
         if util::str_to_boolean(v) == Some(true) {
             a.flags |= CAN_FAIL;
@@ -119,7 +132,12 @@ fn unpack_graph(xml: &Element) -> Graph {
     let mut synapses = Vec::new();
     for s in xml.elements_named("synapse") {
         let priority = util::scan_min_int(s.attr("priority"), 0);
-        let mut syn = Synapse { priority, flags: 0, actions: Vec::new(), inputs: Vec::new() };
+        let mut syn = Synapse {
+            priority,
+            flags: 0,
+            actions: Vec::new(),
+            inputs: Vec::new(),
+        };
         for set in s.elements_named("action_set") {
             for a in set.elements() {
                 if let Some(ga) = unpack_action(a) {
@@ -138,7 +156,11 @@ fn unpack_graph(xml: &Element) -> Graph {
         }
         synapses.push(syn);
     }
-    Graph { synapses, abort_priority: 0, batch_limit }
+    Graph {
+        synapses,
+        abort_priority: 0,
+        batch_limit,
+    }
 }
 
 /// `pcmk__update_graph`: a confirmed action makes synapses ready or
@@ -226,8 +248,13 @@ fn simulate_action(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Resu
             }
             if !ctx.out.is_quiet() {
                 match a.xml.first_element("primitive").and_then(|p| p.id()) {
-                    Some(rid) => ctx.out.list_item(None, &format!("Cluster action:  {task} for {rid} on {node}")),
-                    None => ctx.out.list_item(None, &format!("Cluster action:  {task} on {node}")),
+                    Some(rid) => ctx.out.list_item(
+                        None,
+                        &format!("Cluster action:  {task} for {rid} on {node}"),
+                    ),
+                    None => ctx
+                        .out
+                        .list_item(None, &format!("Cluster action:  {task} on {node}")),
                 }
             }
             Ok(false)
@@ -254,8 +281,12 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
     if operation == "reprobe" {
         return Ok(false);
     }
-    let Some(action_rsc) = a.xml.first_element("primitive") else { return Err(()) };
-    let Some(config_name) = action_rsc.id().map(str::to_owned) else { return Err(()) };
+    let Some(action_rsc) = a.xml.first_element("primitive") else {
+        return Err(());
+    };
+    let Some(config_name) = action_rsc.id().map(str::to_owned) else {
+        return Err(());
+    };
     let node = a.xml.attr("on_node").unwrap_or("").to_owned();
     let mut resource = config_name.clone();
     if ctx.ws.find_resource(&resource).is_none() {
@@ -267,7 +298,10 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
     }
     if operation.eq_ignore_ascii_case("delete") || operation.eq_ignore_ascii_case("meta-data") {
         if !ctx.out.is_quiet() {
-            ctx.out.list_item(None, &format!("Resource action: {resource:<15} {operation} on {node}"));
+            ctx.out.list_item(
+                None,
+                &format!("Resource action: {resource:<15} {operation} on {node}"),
+            );
         }
         return Ok(false);
     }
@@ -321,10 +355,16 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
             if ev.interval_ms != 0 {
                 ctx.out.list_item(
                     None,
-                    &format!("Resource action: {resource:<15} {}={} on {node}", ev.op_type, ev.interval_ms),
+                    &format!(
+                        "Resource action: {resource:<15} {}={} on {node}",
+                        ev.op_type, ev.interval_ms
+                    ),
                 );
             } else {
-                ctx.out.list_item(None, &format!("Resource action: {resource:<15} {} on {node}", ev.op_type));
+                ctx.out.list_item(
+                    None,
+                    &format!("Resource action: {resource:<15} {} on {node}", ev.op_type),
+                );
             }
         }
         for spec in ctx.op_fail {
@@ -348,13 +388,16 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
                     fail_name = Some(name);
                     failed = true;
                     if !ctx.out.is_quiet() {
-                        ctx.out.info(&format!("Pretending action {} failed with rc={rc}", a.id));
+                        ctx.out
+                            .info(&format!("Pretending action {} failed with rc={rc}", a.id));
                     }
                     g.abort_priority = INFINITY;
                     break;
                 }
                 None => {
-                    ctx.out.err(&format!("Invalid failed operation '{spec}' (result code must be integer)"));
+                    ctx.out.err(&format!(
+                        "Invalid failed operation '{spec}' (result code must be integer)"
+                    ));
                     continue;
                 }
             }
@@ -365,7 +408,15 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
         let now = ctx.now;
         let state = inject::inject_node(ctx.cib, &node, state_uuid.as_deref(), node_config);
         let mut out = std::mem::replace(ctx.out, Out::new(ctx.out.format));
-        inject::inject_failcount(&mut out, state, &name, &operation, a.interval_ms, fail_rc, now);
+        inject::inject_failcount(
+            &mut out,
+            state,
+            &name,
+            &operation,
+            a.interval_ms,
+            fail_rc,
+            now,
+        );
         *ctx.out = out;
     }
     Ok(failed)

@@ -65,7 +65,12 @@ fn node_state_index(cib: &Element, node: &str) -> Option<usize> {
 /// The `node_state` of `node` (`pcmk__inject_node`), created with `uuid`
 /// (or the id the configuration gives the node, or the name) if missing.
 #[doc(alias = "pcmk__inject_node")]
-pub fn inject_node<'a>(cib: &'a mut Element, node: &str, uuid: Option<&str>, node_config: bool) -> &'a mut Element {
+pub fn inject_node<'a>(
+    cib: &'a mut Element,
+    node: &str,
+    uuid: Option<&str>,
+    node_config: bool,
+) -> &'a mut Element {
     if node_config {
         create_node_entry(cib, node);
     }
@@ -74,7 +79,9 @@ pub fn inject_node<'a>(cib: &'a mut Element, node: &str, uuid: Option<&str>, nod
             Some(u) => u.to_owned(),
             None => query_node_uuid(cib, node).unwrap_or_else(|| node.to_owned()),
         };
-        let e = Element::new("node_state").with_attr("id", found).with_attr("uname", node);
+        let e = Element::new("node_state")
+            .with_attr("id", found)
+            .with_attr("uname", node);
         status_mut(cib).push_element(e);
     }
     let i = node_state_index(cib, node).expect("node_state");
@@ -89,7 +96,10 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
     let nodes = cib.first_element("configuration")?.first_element("nodes")?;
     nodes
         .elements_named("node")
-        .find(|n| n.attr("uname").is_some_and(|u| u.eq_ignore_ascii_case(uname)))
+        .find(|n| {
+            n.attr("uname")
+                .is_some_and(|u| u.eq_ignore_ascii_case(uname))
+        })
         .and_then(|n| n.id().map(str::to_owned))
 }
 
@@ -97,15 +107,27 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
 fn create_node_entry(cib: &mut Element, node: &str) {
     let conf = child_mut(cib, "configuration");
     let nodes = child_mut(conf, "nodes");
-    if nodes.elements_named("node").any(|n| n.attr("uname") == Some(node)) {
+    if nodes
+        .elements_named("node")
+        .any(|n| n.attr("uname") == Some(node))
+    {
         return;
     }
-    nodes.push_element(Element::new("node").with_attr("id", node).with_attr("uname", node));
+    nodes.push_element(
+        Element::new("node")
+            .with_attr("id", node)
+            .with_attr("uname", node),
+    );
 }
 
 /// `pcmk__inject_node_state_change`: mark a node up or down.
 #[doc(alias = "pcmk__inject_node_state_change")]
-pub fn inject_node_state_change<'a>(cib: &'a mut Element, node: &str, up: bool, node_config: bool) -> &'a mut Element {
+pub fn inject_node_state_change<'a>(
+    cib: &'a mut Element,
+    node: &str,
+    up: bool,
+    node_config: bool,
+) -> &'a mut Element {
     let state = inject_node(cib, node, None, node_config);
     if up {
         state.set_attr("in_ccm", "true");
@@ -137,13 +159,18 @@ fn find_resource_history(state: &Element, rsc: &str) -> Option<(usize, usize)> {
         .children
         .iter()
         .position(|c| matches!(c, Node::Element(e) if e.name() == "lrm"))?;
-    let Node::Element(lrm) = &state.children[lrm_i] else { return None };
+    let Node::Element(lrm) = &state.children[lrm_i] else {
+        return None;
+    };
     for (ri, c) in lrm.children.iter().enumerate() {
         let Node::Element(rs) = c else { continue };
         if rs.name() != "lrm_resources" {
             continue;
         }
-        if rs.elements_named("lrm_resource").any(|e| e.id() == Some(rsc)) {
+        if rs
+            .elements_named("lrm_resource")
+            .any(|e| e.id() == Some(rsc))
+        {
             return Some((lrm_i, ri));
         }
     }
@@ -152,9 +179,14 @@ fn find_resource_history(state: &Element, rsc: &str) -> Option<(usize, usize)> {
 
 fn history_mut<'a>(state: &'a mut Element, rsc: &str) -> Option<&'a mut Element> {
     let (li, ri) = find_resource_history(state, rsc)?;
-    let Node::Element(lrm) = &mut state.children[li] else { return None };
-    let Node::Element(rs) = &mut lrm.children[ri] else { return None };
-    rs.elements_mut().find(|e| e.name() == "lrm_resource" && e.id() == Some(rsc))
+    let Node::Element(lrm) = &mut state.children[li] else {
+        return None;
+    };
+    let Node::Element(rs) = &mut lrm.children[ri] else {
+        return None;
+    };
+    rs.elements_mut()
+        .find(|e| e.name() == "lrm_resource" && e.id() == Some(rsc))
 }
 
 /// `pcmk__inject_resource_history`: the history entry of a resource on a
@@ -192,7 +224,9 @@ pub fn inject_resource_history<'a>(
         return Err(format!("Invalid class for {resource}: {class}"));
     }
     if util::ra_caps::of(Some(class)) & util::ra_caps::PROVIDER != 0 && provider.is_none() {
-        return Err(format!("Please specify the provider for resource {resource}"));
+        return Err(format!(
+            "Please specify the provider for resource {resource}"
+        ));
     }
     let uuid = state.id().unwrap_or("").to_owned();
     if state.first_element("lrm").is_none() {
@@ -200,7 +234,9 @@ pub fn inject_resource_history<'a>(
     }
     let lrm = state.first_element_mut("lrm").expect("lrm");
     let rs = child_mut(lrm, "lrm_resources");
-    let mut e = Element::new("lrm_resource").with_attr("id", lrm_name).with_attr("class", class);
+    let mut e = Element::new("lrm_resource")
+        .with_attr("id", lrm_name)
+        .with_attr("class", class);
     if let Some(p) = provider {
         e.set_attr("provider", p);
     }
@@ -215,14 +251,19 @@ fn inject_transient_attr(out: &mut Out, state: &mut Element, name: &str, value: 
         // the path it prints is always the same
         out.list_item(
             None,
-            &format!("Injecting attribute {name}={value} into /node_state '{}'", state.id().unwrap_or("")),
+            &format!(
+                "Injecting attribute {name}={value} into /node_state '{}'",
+                state.id().unwrap_or("")
+            ),
         );
     }
     let uuid = state.id().unwrap_or("").to_owned();
     if state.first_element("transient_attributes").is_none() {
         state.push_element(Element::new("transient_attributes").with_attr("id", uuid.clone()));
     }
-    let attrs = state.first_element_mut("transient_attributes").expect("attrs");
+    let attrs = state
+        .first_element_mut("transient_attributes")
+        .expect("attrs");
     if attrs.first_element("instance_attributes").is_none() {
         attrs.push_element(Element::new("instance_attributes").with_attr("id", uuid));
     }
@@ -238,7 +279,15 @@ fn inject_transient_attr(out: &mut Out, state: &mut Element, name: &str, value: 
 
 /// `pcmk__inject_failcount`.
 #[doc(alias = "pcmk__inject_failcount")]
-pub fn inject_failcount(out: &mut Out, state: &mut Element, resource: &str, task: &str, interval_ms: u32, rc: i32, now: i64) {
+pub fn inject_failcount(
+    out: &mut Out,
+    state: &mut Element,
+    resource: &str,
+    task: &str,
+    interval_ms: u32,
+    rc: i32,
+    now: i64,
+) {
     if rc == 0 || (rc == 7 && interval_ms == 0) {
         return;
     }
@@ -255,7 +304,7 @@ fn did_op_fail(op: &Event, target_rc: i32) -> bool {
         -1 | 1 => false,
         // not supported, timeout, error, not connected, no fence device,
         // no secrets, invalid
-        3 | 2 | 4 | 5 | 6 | 7 | 8 => true,
+        2..=8 => true,
         _ => target_rc != op.rc,
     }
 }
@@ -263,17 +312,29 @@ fn did_op_fail(op: &Event, target_rc: i32) -> bool {
 /// `pcmk__create_history_xml`: record an operation result under a
 /// resource's history entry.
 #[doc(alias = "pcmk__create_history_xml")]
-pub fn create_history_xml(parent: &mut Element, op: &mut Event, target_rc: i32, node: Option<&str>) {
+pub fn create_history_xml(
+    parent: &mut Element,
+    op: &mut Event,
+    target_rc: i32,
+    node: Option<&str>,
+) {
     let mut task = op.op_type.clone();
     if task == "reload" || task == "reload-agent" {
-        task = if op.op_status == 0 { "start".into() } else { "monitor".into() };
+        task = if op.op_status == 0 {
+            "start".into()
+        } else {
+            "monitor".into()
+        };
     }
     let key = util::op_key(&op.rsc_id, &task, op.interval_ms);
     let mut exit_reason: Option<String> = None;
     let mut op_id_additional: Option<String> = None;
     let mut op_id = if task == "notify" {
         let t = op.param("CRM_meta_notify_type").unwrap_or("").to_owned();
-        let o = op.param("CRM_meta_notify_operation").unwrap_or("").to_owned();
+        let o = op
+            .param("CRM_meta_notify_operation")
+            .unwrap_or("")
+            .to_owned();
         if op.op_status != -1 {
             op.rc = 0;
             op.op_status = 0;
@@ -319,7 +380,11 @@ pub fn create_history_xml(parent: &mut Element, op: &mut Event, target_rc: i32, 
         xml_op.set_attr("op-status", op.op_status.to_string());
         xml_op.set_attr("interval", op.interval_ms.to_string());
         if op.t_run != 0 || op.t_rcchange != 0 {
-            let change = if op.interval_ms != 0 && op.t_rcchange != 0 { op.t_rcchange } else { op.t_run };
+            let change = if op.interval_ms != 0 && op.t_rcchange != 0 {
+                op.t_rcchange
+            } else {
+                op.t_run
+            };
             xml_op.set_attr("last-rc-change", change.to_string());
             xml_op.set_attr("exec-time", "0");
             xml_op.set_attr("queue-time", "0");

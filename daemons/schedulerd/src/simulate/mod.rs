@@ -67,7 +67,9 @@ fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
     if cib.first_element("configuration").is_none() {
         cib.push_element(Element::new("configuration"));
     }
-    let conf = cib.first_element_mut("configuration").expect("configuration");
+    let conf = cib
+        .first_element_mut("configuration")
+        .expect("configuration");
     if conf.first_element("crm_config").is_none() {
         conf.push_element(Element::new("crm_config"));
     }
@@ -84,7 +86,9 @@ fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
         }
     }
     if cc.elements_named("cluster_property_set").next().is_none() {
-        cc.push_element(Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"));
+        cc.push_element(
+            Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"),
+        );
     }
     let set = cc
         .elements_mut()
@@ -100,23 +104,37 @@ fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
 }
 
 /// `inject_action`: a made-up operation result from an `--op-inject` spec.
-fn inject_action(ws: &WorkingSet, cib: &mut Element, out: &mut Out, spec: &str, now: i64, node_config: bool) {
+fn inject_action(
+    ws: &WorkingSet,
+    cib: &mut Element,
+    out: &mut Out,
+    spec: &str,
+    now: i64,
+    node_config: bool,
+) {
     if !out.is_quiet() {
         out.list_item(None, &format!("Injecting {spec} into the configuration"));
     }
     let Some((key, rest)) = spec.split_once('@') else {
-        out.err(&format!("Invalid operation spec: {spec}.  Only found 1 fields"));
+        out.err(&format!(
+            "Invalid operation spec: {spec}.  Only found 1 fields"
+        ));
         return;
     };
     let Some((node, rc)) = rest.split_once('=') else {
-        out.err(&format!("Invalid operation spec: {spec}.  Only found 2 fields"));
+        out.err(&format!(
+            "Invalid operation spec: {spec}.  Only found 2 fields"
+        ));
         return;
     };
     let Ok(outcome) = rc.trim().parse::<i32>() else {
-        out.err(&format!("Invalid operation spec: {spec}.  Only found 2 fields"));
+        out.err(&format!(
+            "Invalid operation spec: {spec}.  Only found 2 fields"
+        ));
         return;
     };
-    let (resource, task, interval_ms) = util::parse_op_key(key).unwrap_or((key.to_owned(), String::new(), 0));
+    let (resource, task, interval_ms) =
+        util::parse_op_key(key).unwrap_or((key.to_owned(), String::new(), 0));
     let Some(r) = ws.find_resource(&resource) else {
         out.err(&format!("Invalid resource name: {resource}"));
         return;
@@ -127,7 +145,14 @@ fn inject_action(ws: &WorkingSet, cib: &mut Element, out: &mut Out, spec: &str, 
     let provider = ws.doc.attr(rx, "provider").map(str::to_owned);
     let state = inject::inject_node(cib, node, None, node_config);
     inject::inject_failcount(out, state, &resource, &task, interval_ms, outcome, now);
-    let hist = match inject::inject_resource_history(state, &resource, &resource, class.as_deref(), ty.as_deref(), provider.as_deref()) {
+    let hist = match inject::inject_resource_history(
+        state,
+        &resource,
+        &resource,
+        class.as_deref(),
+        ty.as_deref(),
+        provider.as_deref(),
+    ) {
         Ok(h) => h,
         Err(m) => {
             out.err(&m);
@@ -158,7 +183,13 @@ fn inject_action(ws: &WorkingSet, cib: &mut Element, out: &mut Out, spec: &str, 
 
 /// `pcmk__inject_scheduler_input`: apply the synthetic events to `cib`.
 #[doc(alias = "pcmk__inject_scheduler_input")]
-pub fn inject_scheduler_input(ws: &WorkingSet, cib: &mut Element, out: &mut Out, inj: &Injections, now: i64) {
+pub fn inject_scheduler_input(
+    ws: &WorkingSet,
+    cib: &mut Element,
+    out: &mut Out,
+    inj: &Injections,
+    now: i64,
+) {
     let node_config = !inj.node_up.is_empty();
     if !out.is_quiet() {
         out.begin_list(None, None, "Performing Requested Modifications");
