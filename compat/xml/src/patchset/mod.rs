@@ -6,6 +6,8 @@
 //!   private flags on nodes and attributes.
 //! - [`changes`]: [`calculate_changes`] marks what changed from an old tree
 //!   to a new one ([`Changes`]).
+//! - [`tracked`]: [`Changes::from_tracked`] takes changes recorded by a
+//!   caller that tracks its own mutations (the CIB manager's operations).
 //! - `create_v1` / `create_v2`: patchset formats 1 and 2 from marked
 //!   changes; [`create_patchset`] picks one (`xml_create_patchset`),
 //!   [`add_digest`] adds the digest (`patchset_process_digest`).
@@ -35,6 +37,7 @@ pub mod changes;
 mod create_v1;
 mod create_v2;
 pub mod tool;
+pub mod tracked;
 pub mod versions;
 
 use std::fmt;
@@ -46,6 +49,7 @@ use crate::tree::Element;
 use crate::version::compare_version;
 
 pub use changes::{calculate_changes, CalcOptions, Changes, Deleted};
+pub use tracked::{TrackedAttr, TrackedElement, TrackedNode};
 pub use versions::{patch_version_check, patch_versions, Version};
 
 /// The feature set this implementation speaks (`CRM_FEATURE_SET`), which
