@@ -11,6 +11,7 @@
 //!   formatted form used for `--output-as=xml`.
 //! - [`digest`]: on-disk, versioned and operation digests.
 //! - [`version`]: dotted version comparison (`compare_version`).
+//! - [`xpath`]: XPath evaluated by libxml2 over a copy of a tree (FFI).
 
 pub mod digest;
 pub mod libxml2;
@@ -20,6 +21,7 @@ pub mod read;
 pub mod text;
 pub mod tree;
 pub mod version;
+pub mod xpath;
 
 pub use read::{parse, read_file, read_string, ParseError, Parsed};
 pub use tree::{Attr, Element, Node};

@@ -1,0 +1,755 @@
+//! `cibadmin`: query and edit the CIB, compute CIB digests.
+//!
+//! Pacemaker 2.1.5's cibadmin still parses its command line with the
+//! old getopt tables; options are handled one by one in command-line order
+//! (`--empty` prints and exits on the spot). The CIB is reached through a
+//! [`CibBackend`]: the file backend for `CIB_file` / `CIB_shadow`, and, for
+//! the live cluster, a backend that for now fails to connect exactly like
+//! the reference does when no CIB manager runs.
+//! Ref: tools/cibadmin.c.
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::process::ExitCode;
+
+use pcmk_cib::acl::Identity;
+use pcmk_cib::client::{target_from_env, Target, Unconnected};
+use pcmk_cib::file::FileBackend;
+use pcmk_cib::system::EtcGroup;
+use pcmk_cib::trace::Event;
+use pcmk_cib::{CallOptions, CibBackend, NoTransforms, Op, Request, Services, Validation};
+use pcmk_cli::getopt::{Event as OptEvent, Getopt, HasArg};
+use pcmk_cli::legacy::{LegacyOption, LegacySpec, Show};
+use pcmk_cli::log;
+use pcmk_results::{CrmExit, Rc};
+use pcmk_xml::tree::{Element, Node};
+
+#[path = "../cibadmin/render.rs"]
+mod render;
+
+const OPTIONS: &[LegacyOption] = &[
+    LegacyOption::option("help", HasArg::No, Some('?'), "\tShow this help and exit"),
+    LegacyOption::option(
+        "version",
+        HasArg::No,
+        Some('$'),
+        "\tShow the version and exit",
+    ),
+    LegacyOption::option(
+        "verbose",
+        HasArg::No,
+        Some('V'),
+        "\tLog more to stderr (repeatable)\n",
+    ),
+    LegacyOption::heading("Commands:"),
+    LegacyOption::option(
+        "upgrade",
+        HasArg::No,
+        Some('u'),
+        "\tMove the configuration to the newest schema",
+    ),
+    LegacyOption::option(
+        "query",
+        HasArg::No,
+        Some('Q'),
+        "\tPrint the CIB (or a part of it)",
+    ),
+    LegacyOption::option(
+        "erase",
+        HasArg::No,
+        Some('E'),
+        "\tEmpty the whole CIB (configuration and status)",
+    ),
+    LegacyOption::option(
+        "bump",
+        HasArg::No,
+        Some('B'),
+        "\tAdd one to the CIB's epoch",
+    ),
+    LegacyOption::option(
+        "create",
+        HasArg::No,
+        Some('C'),
+        "\tAdd an object to the CIB (an existing one is an error)",
+    ),
+    LegacyOption::option(
+        "modify",
+        HasArg::No,
+        Some('M'),
+        "\tMerge the given object into the first CIB element with its name and id \
+         (which must exist, unless -c is also given)",
+    ),
+    LegacyOption::option(
+        "patch",
+        HasArg::No,
+        Some('P'),
+        "\tApply a patch as produced by crm_diff(8)",
+    ),
+    LegacyOption::option(
+        "replace",
+        HasArg::No,
+        Some('R'),
+        "\tReplace an object (and everything below it) in the CIB",
+    ),
+    LegacyOption::option(
+        "delete",
+        HasArg::No,
+        Some('D'),
+        "\tRemove the first object that matches the given one \
+         (for example, <op id=\"rsc1_op1\" name=\"monitor\"/>)",
+    ),
+    LegacyOption::heading(
+        "\n\tTo match, an object needs the same element name and every given attribute value.\n",
+    ),
+    LegacyOption::option(
+        "delete-all",
+        HasArg::No,
+        Some('d'),
+        "With --xpath, remove every match instead of only the first",
+    ),
+    LegacyOption::option("empty", HasArg::No, Some('a'), "\tPrint an empty CIB"),
+    LegacyOption::option(
+        "md5-sum",
+        HasArg::No,
+        Some('5'),
+        "\tPrint the digest Pacemaker stores next to the CIB on disk",
+    ),
+    LegacyOption::option(
+        "md5-sum-versioned",
+        HasArg::No,
+        Some('6'),
+        "Print the digest cluster nodes compare",
+    ),
+    LegacyOption::option(
+        "show-access",
+        HasArg::Optional,
+        Some('S'),
+        "Mark what the user given with -U may write, read or not see \
+         (with -Q/--query and -U/--user)",
+    ),
+    LegacyOption::heading(
+        "\n\tThe value is \"color\" (default on a terminal), \"text\" (otherwise), \
+         \"namespace\", or \"auto\".",
+    ),
+    LegacyOption {
+        name: "blank",
+        has_arg: HasArg::No,
+        short: Some('-'),
+        help: "",
+        show: Show::Hidden,
+    },
+    LegacyOption::heading("\nAdditional options:"),
+    LegacyOption::option(
+        "force",
+        HasArg::No,
+        Some('f'),
+        "Go ahead with commands that can destroy data",
+    ),
+    LegacyOption::option(
+        "timeout",
+        HasArg::Required,
+        Some('t'),
+        "Seconds to wait for the operation to complete",
+    ),
+    LegacyOption::option(
+        "user",
+        HasArg::Required,
+        Some('U'),
+        "Act with the access rights of this user (only root and hacluster may do this)",
+    ),
+    LegacyOption::option(
+        "sync-call",
+        HasArg::No,
+        Some('s'),
+        "Wait until the operation has completed",
+    ),
+    LegacyOption::option(
+        "local",
+        HasArg::No,
+        Some('l'),
+        "\tAct on the local node's copy only (meant for queries)",
+    ),
+    LegacyOption::option(
+        "allow-create",
+        HasArg::No,
+        Some('c'),
+        "(Advanced) Let --modify/-M create the object when it is missing",
+    ),
+    LegacyOption::option(
+        "no-children",
+        HasArg::No,
+        Some('n'),
+        "(Advanced) Print queried objects without their children",
+    ),
+    LegacyOption::option("no-bcast", HasArg::No, Some('b'), "").show(Show::Hidden),
+    LegacyOption::heading("\nData:"),
+    LegacyOption::option(
+        "xml-text",
+        HasArg::Required,
+        Some('X'),
+        "Take the XML from this string",
+    ),
+    LegacyOption::option(
+        "xml-file",
+        HasArg::Required,
+        Some('x'),
+        "Take the XML from this file",
+    ),
+    LegacyOption::option(
+        "xml-pipe",
+        HasArg::No,
+        Some('p'),
+        "Take the XML from standard input\n",
+    ),
+    LegacyOption::option(
+        "scope",
+        HasArg::Required,
+        Some('o'),
+        "Work on this section of the CIB only",
+    ),
+    LegacyOption::heading(
+        "\tSections: configuration, nodes, resources, constraints, crm_config, \
+         rsc_defaults, op_defaults, acls, fencing-topology, tags, alerts",
+    ),
+    LegacyOption::option(
+        "xpath",
+        HasArg::Required,
+        Some('A'),
+        "Select objects with this XPath instead of --scope/-o",
+    ),
+    LegacyOption::option(
+        "node-path",
+        HasArg::No,
+        Some('e'),
+        "With XPath queries, print where the matches are instead of the matches",
+    ),
+    LegacyOption::heading(
+        "\t(such as \"/cib/configuration/resources/clone[@id='ms_RH1_SCS']\
+         /primitive[@id='prm_RH1_SCS']\")",
+    )
+    .show(Show::Paragraph),
+    LegacyOption::option(
+        "node",
+        HasArg::Required,
+        Some('N'),
+        "(Advanced) Send the command to this node",
+    ),
+    LegacyOption {
+        name: "-spacer-",
+        has_arg: HasArg::No,
+        short: Some('!'),
+        help: "",
+        show: Show::Hidden,
+    },
+    LegacyOption::heading("\n\nExamples:\n"),
+    LegacyOption::heading("Print this node's copy of the configuration:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --query --local").show(Show::Example),
+    LegacyOption::heading("Print the cluster options only:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --query --scope crm_config").show(Show::Example),
+    LegacyOption::heading("Print every 'target-role' setting:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --query --xpath \"//nvpair[@name='target-role']\"")
+        .show(Show::Example),
+    LegacyOption::heading("Remove every 'is-managed' setting:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --delete-all --xpath \"//nvpair[@name='is-managed']\"")
+        .show(Show::Example),
+    LegacyOption::heading("Remove the resource called 'old':").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --delete --xml-text '<primitive id=\"old\"/>'")
+        .show(Show::Example),
+    LegacyOption::heading("Remove every resource:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --replace --scope resources --xml-text '<resources/>'")
+        .show(Show::Example),
+    LegacyOption::heading("Replace the whole configuration with the file $HOME/pacemaker.xml:")
+        .show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --replace --xml-file $HOME/pacemaker.xml").show(Show::Example),
+    LegacyOption::heading("Replace the constraints with those in $HOME/constraints.xml:")
+        .show(Show::Paragraph),
+    LegacyOption::heading(
+        " cibadmin --replace --scope constraints --xml-file $HOME/constraints.xml",
+    )
+    .show(Show::Example),
+    LegacyOption::heading("Raise the admin epoch so that older configurations cannot come back:")
+        .show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --modify --xml-text '<cib admin_epoch=\"admin_epoch++\"/>'")
+        .show(Show::Example),
+    LegacyOption::heading("Edit the configuration in $EDITOR:").show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --query > $HOME/local.xml").show(Show::Example),
+    LegacyOption::heading(" $EDITOR $HOME/local.xml").show(Show::Example),
+    LegacyOption::heading(" cibadmin --replace --xml-file $HOME/local.xml").show(Show::Example),
+    LegacyOption::heading(
+        "Show, in colour on a terminal (green writable, blue readable, red denied), \
+         what user tony may do:",
+    )
+    .show(Show::Paragraph),
+    LegacyOption::heading(" cibadmin --show-access=color --query --user tony | less -r")
+        .show(Show::Example),
+    LegacyOption::heading("SEE ALSO:"),
+    LegacyOption::heading(" crm(8), pcs(8), crm_shadow(8), crm_diff(8)"),
+    LegacyOption::option("host", HasArg::Required, Some('h'), "").show(Show::Hidden),
+];
+
+const SPEC: LegacySpec = LegacySpec {
+    name: "cibadmin",
+    description: "query and edit the Pacemaker configuration",
+    usage: Some("<command> [options]"),
+    short_options: None,
+    options: OPTIONS,
+};
+
+/// How `--show-access` renders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AclEval {
+    Auto,
+    Namespace,
+    Text,
+    Color,
+}
+
+/// What the command line asked for.
+#[derive(Default)]
+struct Args {
+    action: Option<&'static str>,
+    options: CallOptions,
+    obj_type: Option<String>,
+    user: Option<String>,
+    host: Option<String>,
+    xml_text: Option<OsString>,
+    xml_file: Option<OsString>,
+    xml_stdin: bool,
+    dangerous: bool,
+    force: bool,
+    verbose: u32,
+    acl_eval: Option<AclEval>,
+    argerr: u32,
+}
+
+fn out(bytes: &[u8]) {
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(bytes);
+    let _ = o.flush();
+}
+
+fn err(bytes: &[u8]) {
+    let _ = std::io::stderr().write_all(bytes);
+}
+
+/// `pcmk__cli_help('?', code)`: the help on stdout (success) or stderr.
+fn help_exit(code: CrmExit) -> ExitCode {
+    let text = SPEC.help_text('?');
+    if code == CrmExit::OK {
+        out(text.as_bytes());
+    } else {
+        err(text.as_bytes());
+    }
+    exit(code)
+}
+
+fn exit(code: CrmExit) -> ExitCode {
+    ExitCode::from(code.process_status())
+}
+
+/// The `--empty` output: an empty CIB, with `validate-with` taken from the
+/// argument after the option when there is one.
+fn empty(argv: &[OsString]) -> ExitCode {
+    let mut cib = pcmk_cib::sections::empty_cib(1);
+    if let Some(v) = empty_arg(argv) {
+        cib.set_attr("validate-with", v);
+    }
+    out(cib.to_formatted().as_bytes());
+    exit(CrmExit::OK)
+}
+
+/// `argv[optind]` when `-a`/`--empty` is processed: the element following
+/// the one that held the option (the cluster itself when the option is not
+/// its last letter).
+fn empty_arg(argv: &[OsString]) -> Option<String> {
+    for (i, a) in argv.iter().enumerate().skip(1) {
+        let b = a.as_bytes();
+        if b == b"--" {
+            return None;
+        }
+        let is_long = b.starts_with(b"--")
+            && b.len() > 2
+            && b"--empty".starts_with(b.split(|&c| c == b'=').next().unwrap_or(b));
+        let in_cluster = b.len() > 1 && b[0] == b'-' && b[1] != b'-' && b[1..].contains(&b'a');
+        if is_long || in_cluster {
+            if in_cluster && b.last() != Some(&b'a') {
+                return Some(a.to_string_lossy().into_owned());
+            }
+            return argv.get(i + 1).map(|s| s.to_string_lossy().into_owned());
+        }
+    }
+    None
+}
+
+/// Parse the command line like the reference's option loop.
+fn parse(argv: &[OsString]) -> Result<(Args, Vec<OsString>), ExitCode> {
+    let longs = SPEC.long_options();
+    let optstring = SPEC.optstring();
+    let mut g = Getopt::new(argv, &optstring, &longs);
+    let mut a = Args::default();
+    for ev in g.by_ref() {
+        let (val, long_index, arg) = match ev {
+            OptEvent::Error { mut message, .. } => {
+                message.push(b'\n');
+                err(&message);
+                return Err(help_exit(CrmExit::USAGE));
+            }
+            OptEvent::Option {
+                val,
+                long_index,
+                arg,
+            } => (val, long_index, arg),
+        };
+        let letter = u8::try_from(val).map(char::from).unwrap_or('\0');
+        let arg_s = arg.as_ref().map(|s| s.to_string_lossy().into_owned());
+        match letter {
+            '?' => {
+                let ok = long_index.is_some_and(|i| i > 0);
+                return Err(help_exit(if ok { CrmExit::OK } else { CrmExit::USAGE }));
+            }
+            '$' | '!' => {
+                out(SPEC.help_text(letter).as_bytes());
+                return Err(exit(CrmExit::OK));
+            }
+            't' => {}
+            'A' => {
+                a.obj_type = arg_s;
+                a.options |= CallOptions::XPATH;
+            }
+            'e' => a.options |= CallOptions::XPATH_ADDRESS,
+            'u' => {
+                a.action = Some("cib_upgrade");
+                a.dangerous = true;
+            }
+            'E' => {
+                a.action = Some("cib_erase");
+                a.dangerous = true;
+            }
+            'S' => {
+                match arg_s.as_deref() {
+                    None | Some("auto") => a.acl_eval = Some(AclEval::Auto),
+                    Some("namespace") => a.acl_eval = Some(AclEval::Namespace),
+                    Some("text") => a.acl_eval = Some(AclEval::Text),
+                    Some("color") => a.acl_eval = Some(AclEval::Color),
+                    Some(other) => {
+                        err(
+                            format!("Unrecognized value for --show-access: \"{other}\"\n")
+                                .as_bytes(),
+                        );
+                        a.argerr += 1;
+                    }
+                }
+                a.options |= CallOptions::SYNC_CALL;
+            }
+            'Q' => a.action = Some("cib_query"),
+            'P' => a.action = Some("cib_apply_diff"),
+            'U' => a.user = arg_s,
+            'M' => a.action = Some("cib_modify"),
+            'R' => a.action = Some("cib_replace"),
+            'C' => a.action = Some("cib_create"),
+            'D' => a.action = Some("cib_delete"),
+            '5' => a.action = Some("md5-sum"),
+            '6' => a.action = Some("md5-sum-versioned"),
+            'c' => a.options |= CallOptions::CAN_CREATE,
+            'n' => a.options |= CallOptions::NO_CHILDREN,
+            'B' => a.action = Some("cib_bump"),
+            'V' => {
+                a.options |= CallOptions::VERBOSE;
+                a.verbose += 1;
+            }
+            'o' => a.obj_type = arg_s,
+            'X' => a.xml_text = arg,
+            'x' => a.xml_file = arg,
+            'p' => a.xml_stdin = true,
+            'N' | 'h' => a.host = arg_s,
+            'l' => a.options |= CallOptions::SCOPE_LOCAL,
+            'd' => {
+                a.action = Some("cib_delete");
+                a.options |= CallOptions::MULTIPLE;
+                a.dangerous = true;
+            }
+            'b' => {
+                a.dangerous = true;
+                a.options |= CallOptions::INHIBIT_BCAST | CallOptions::SCOPE_LOCAL;
+            }
+            's' => a.options |= CallOptions::SYNC_CALL,
+            'f' => {
+                a.force = true;
+                a.options |= CallOptions::QUORUM_OVERRIDE;
+            }
+            'a' => return Err(empty(argv)),
+            _ => {
+                out(
+                    format!("Argument code 0{val:o} ({letter}) is not (?yet?) supported\n")
+                        .as_bytes(),
+                );
+                a.argerr += 1;
+            }
+        }
+    }
+    Ok((a, g.operands().to_vec()))
+}
+
+/// Read the input XML the way the reference does (`filename2xml`,
+/// `string2xml`, `stdin2xml`): recovered partial trees count as input.
+fn read_input(a: &Args) -> Option<(Option<Element>, String)> {
+    if let Some(f) = &a.xml_file {
+        let root = pcmk_xml::read_file(std::path::Path::new(f))
+            .ok()
+            .and_then(|p| p.root);
+        return Some((root, f.to_string_lossy().into_owned()));
+    }
+    if let Some(t) = &a.xml_text {
+        let root = pcmk_xml::read_string(t.as_bytes()).root;
+        return Some((root, "input string".to_owned()));
+    }
+    if a.xml_stdin {
+        let mut buf = Vec::new();
+        let _ = std::io::stdin().read_to_end(&mut buf);
+        let root = if buf.is_empty() {
+            None
+        } else {
+            pcmk_xml::read_string(&buf).root
+        };
+        return Some((root, "STDIN".to_owned()));
+    }
+    None
+}
+
+/// `print_xml_output()`.
+fn print_output(xml: &Element, options: CallOptions) {
+    if options.has(CallOptions::XPATH_ADDRESS) {
+        if xml.name().eq_ignore_ascii_case("xpath-query") {
+            for c in &xml.children {
+                if let Node::Element(e) = c {
+                    print_output(e, options);
+                }
+            }
+        } else if let Some(id) = xml.id() {
+            out(format!("{id}\n").as_bytes());
+        }
+    } else {
+        out(xml.to_formatted().as_bytes());
+    }
+}
+
+/// Print the trace messages `PCMK_trace_functions` enables.
+fn print_trace(events: &[Event]) {
+    if events.is_empty() || !log::enabled(log::Level::Crit) {
+        return;
+    }
+    let wanted = std::env::var("PCMK_trace_functions").unwrap_or_default();
+    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
+    for e in events {
+        if wanted.contains(&e.function) {
+            err(format!("{}\n", e.stderr_line()).as_bytes());
+        }
+    }
+}
+
+fn print_stderr(lines: &[String]) {
+    for l in lines {
+        err(l.as_bytes());
+    }
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    log::init_cli("cibadmin", 0);
+    if argv.len() < 2 {
+        return help_exit(CrmExit::USAGE);
+    }
+    let (mut a, operands) = match parse(&argv) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    for _ in 0..a.verbose {
+        log::bump_level();
+    }
+    if !operands.is_empty() {
+        let mut line = b"non-option ARGV-elements: ".to_vec();
+        for o in &operands {
+            line.extend_from_slice(o.as_bytes());
+            line.push(b' ');
+        }
+        line.push(b'\n');
+        out(&line);
+        return help_exit(CrmExit::USAGE);
+    }
+    if a.action.is_none() {
+        a.argerr += 1;
+    }
+    if a.argerr > 0 {
+        return help_exit(CrmExit::USAGE);
+    }
+    if a.dangerous && !a.force {
+        err(
+            b"The supplied command is considered dangerous.  To prevent accidental \
+destruction of the cluster, the --force flag is required in order to proceed.\n",
+        );
+        return exit(CrmExit::UNSAFE);
+    }
+
+    let mut acl_cred = None;
+    let input = match read_input(&a) {
+        Some((root, source)) => match root {
+            Some(r) => Some(r),
+            None => {
+                err(format!("Couldn't parse input from {source}.\n").as_bytes());
+                return exit(CrmExit::CONFIG);
+            }
+        },
+        None => {
+            if a.acl_eval.is_some() {
+                let me = pcmk_cib::system::effective_user_name();
+                if pcmk_cib::acl::acl_required(me.as_deref()) {
+                    if a.force {
+                        err(
+                            b"The supplied command can provide skewed result since it is run \
+under user that also gets guarded per ACLs on their own right. Continuing since --force flag \
+was provided.\n",
+                        );
+                    } else {
+                        err(
+                            b"The supplied command can provide skewed result since it is run \
+under user that also gets guarded per ACLs in their own right. To accept the risk of such a \
+possible distortion (without even knowing it at this time), use the --force flag.\n",
+                        );
+                        return exit(CrmExit::UNSAFE);
+                    }
+                }
+                let Some(user) = a.user.take() else {
+                    err(b"The supplied command requires -U user specified.\n");
+                    return exit(CrmExit::USAGE);
+                };
+                acl_cred = Some(user);
+            }
+            None
+        }
+    };
+
+    let action = a.action.unwrap_or_default();
+    if action == "md5-sum" || action == "md5-sum-versioned" {
+        let Some(input) = input else {
+            err(b"Please supply XML to process with -X, -x or -p\n");
+            return exit(CrmExit::USAGE);
+        };
+        if action == "md5-sum" {
+            let digest = pcmk_xml::digest::on_disk(&input);
+            err(b"Digest: ");
+            out(format!("{digest}\n").as_bytes());
+        } else {
+            let version = input.attr("crm_feature_set");
+            let digest = pcmk_xml::digest::versioned(&input, false, true, version);
+            err(format!("Versioned ({}) digest: ", version.unwrap_or("(null)")).as_bytes());
+            out(format!("{digest}\n").as_bytes());
+        }
+        return exit(CrmExit::OK);
+    }
+
+    run(a, input, acl_cred)
+}
+
+/// Everything after argument handling: connect, perform, print, sign off.
+fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCode {
+    let validation = Validation::default();
+    let identity = EtcGroup;
+    let services = || Services {
+        validation: &validation,
+        identity: &identity,
+        upgrader: &NoTransforms,
+    };
+    let mut backend: Box<dyn CibBackend + '_> = match target_from_env() {
+        Target::File(path) => Box::new(FileBackend::new(&path, services())),
+        Target::Remote { .. } | Target::Native => Box::new(Unconnected),
+    };
+    let signon = backend.signon("cibadmin");
+    print_stderr(&signon.stderr);
+    if signon.rc != 0 {
+        let rc = Rc::from_legacy(signon.rc);
+        err(format!(
+            "Could not connect to the CIB: {}\nInit failed, could not perform requested operations\n",
+            pcmk_results::legacy::description(signon.rc)
+        )
+        .as_bytes());
+        return exit(rc.to_exit());
+    }
+
+    let action = a.action.unwrap_or_default();
+    let op = Op::from_name(action).unwrap_or(Op::Query);
+    if op == Op::Replace {
+        if let Some(inp) = input.as_mut() {
+            if inp.name().eq_ignore_ascii_case("cib")
+                && pcmk_cib::sections::find_element(inp, Some("status")).is_none()
+            {
+                inp.push_element(Element::new("status"));
+            }
+        }
+    }
+    let env_user = std::env::var("CIB_user").ok();
+    let user = a.user.as_deref().or(env_user.as_deref());
+    let req = Request {
+        section: a.obj_type.as_deref(),
+        data: input.as_ref(),
+        options: a.options,
+        user,
+        ..Request::default()
+    };
+    let reply = backend.perform(op, &req);
+    print_trace(&reply.trace.events);
+    print_stderr(&reply.stderr);
+
+    let mut exit_code = CrmExit::OK;
+    if reply.rc < 0 {
+        let rc = Rc::from_legacy(reply.rc);
+        err(format!("Call failed: {}\n", rc.description()).as_bytes());
+        if rc == Rc::SCHEMA_VALIDATION && op == Op::Upgrade {
+            let q = backend.perform(
+                Op::Query,
+                &Request {
+                    options: a.options,
+                    ..Request::default()
+                },
+            );
+            if let (0, Some(cib)) = (q.rc, q.output.as_ref()) {
+                let mut msgs = Vec::new();
+                validation.update_validation(cib, 0, true, false, &NoTransforms, &mut msgs);
+                print_stderr(&msgs);
+            }
+        }
+        exit_code = rc.to_exit();
+    }
+
+    let mut output = reply.output;
+    if let (Some(o), Some(how)) = (output.as_ref(), a.acl_eval) {
+        let cred = acl_cred.unwrap_or_default();
+        match render::annotate(&cred, o, &identity as &dyn Identity) {
+            Ok(doc) => {
+                let how = match how {
+                    AclEval::Auto if render::stdout_is_tty() => AclEval::Color,
+                    AclEval::Auto => AclEval::Text,
+                    other => other,
+                };
+                out(format!("{}\n", render::render(&doc, how)).as_bytes());
+                output = None;
+            }
+            Err(rc) => {
+                err(format!(
+                    "Could not evaluate access per request ({cred}, error: {})\n",
+                    rc.description()
+                )
+                .as_bytes());
+                return exit(CrmExit::CONFIG);
+            }
+        }
+    }
+    if let Some(o) = output.as_ref() {
+        print_output(o, a.options);
+    }
+    let rc = backend.signoff();
+    if exit_code == CrmExit::OK {
+        exit_code = Rc::from_legacy(rc).to_exit();
+    }
+    exit(exit_code)
+}
