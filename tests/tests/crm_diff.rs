@@ -173,10 +173,58 @@ fn command_line_handling() {
         (&["-s", "-O", a], Some(b"")),
         (&["extra", "-O", a, "-N", b], None),
     ];
-    let failures: Vec<String> = cases
+    let mut failures: Vec<String> = cases
         .iter()
         .filter_map(|(args, stdin)| compare(&refbin, &ourbin, args, *stdin))
         .collect();
+
+    // Cases whose stderr must match as well: usage errors, prompts, and the
+    // assertion lines the reference prints for roots that do not match and
+    // for format-1 patches with more than one tree in a section.
+    let dir = scratch("stderr");
+    let multi = dir.join("multi.xml");
+    std::fs::write(
+        &multi,
+        "<diff format=\"1\"><diff-removed><a/></diff-removed>\
+         <diff-added><a/><b/><c/></diff-added></diff>",
+    )
+    .unwrap();
+    let multi_removed = dir.join("multi-removed.xml");
+    std::fs::write(
+        &multi_removed,
+        "<diff format=\"1\"><diff-removed><a/><cib/></diff-removed></diff>",
+    )
+    .unwrap();
+    let (multi, multi_removed) = (multi.to_str().unwrap(), multi_removed.to_str().unwrap());
+    let with_stderr: &[(&[&str], Option<&[u8]>)] = &[
+        (&["--bogus"], None),
+        (&["-o"], None),
+        (&["-O", a, "-N", b, "-c", "-u"], None),
+        (&["-O", a, "-p", "/nonexistent", "-u"], None),
+        (&["-O", "<a/>", "-N", "<b/>"], None),
+        (&["-O", "<a id='x'/>", "-N", "<a id='y'/>"], None),
+        (&["-O", "<A/>", "-N", "<a/>"], None),
+        (&["-O", "<a/>", "-p", multi], None),
+        (&["-O", "<a/>", "-p", multi_removed], None),
+        (&["-s", "-O", a], Some(b"")),
+    ];
+    for (args, stdin) in with_stderr {
+        let r = run(&refbin, args, *stdin);
+        let o = run(&ourbin, args, *stdin);
+        if (&r.stdout, &r.stderr, r.code) != (&o.stdout, &o.stderr, o.code) {
+            failures.push(format!(
+                "{}: reference {:?} / {:?} / {}, ours {:?} / {:?} / {}",
+                shown(args),
+                r.stdout,
+                r.stderr,
+                r.code,
+                o.stdout,
+                o.stderr,
+                o.code
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -14,8 +14,10 @@ use std::process::ExitCode;
 use pcmk_results::CrmExit;
 use pcmk_tools::app::{self, Tool};
 use pcmk_tools::goption::Value;
+use pcmk_tools::log::{self, Level};
 use pcmk_tools::options::{Arg, CommandSpec, OptionEntry, OptionGroup};
 use pcmk_xml::patchset::tool::{self as diff, DiffOptions};
+use pcmk_xml::patchset::PatchError;
 use pcmk_xml::Element;
 
 const ORIGINAL: &[OptionEntry] = &[
@@ -194,11 +196,36 @@ fn run(tool: &mut Tool<'_>) -> CrmExit {
                 CrmExit::OK
             }
             Err(e) => {
+                if let PatchError::NotUnique { added, count } = e {
+                    let line = if added { 952 } else { 932 };
+                    for _ in 1..count {
+                        assertion(
+                            "apply_v1_patchset",
+                            &format!("patchset.c:{line}"),
+                            "root_nodes_seen == 0",
+                        );
+                    }
+                    log::log(Level::Error, "apply_v1_patchset", format_args!("{e}"));
+                }
                 eprintln!("Could not apply patch: {}", e.rc().description());
                 e.rc().to_exit()
             }
         }
     } else {
+        // xml_calculate_changes() refuses roots that differ, loudly.
+        if !old.name().eq_ignore_ascii_case(new.name()) {
+            assertion(
+                "xml_calculate_changes",
+                "xml.c:2514",
+                "pcmk__str_eq(crm_element_name(old_xml), crm_element_name(new_xml), pcmk__str_casei)",
+            );
+        } else if !same_id(old.id(), new.id()) {
+            assertion(
+                "xml_calculate_changes",
+                "xml.c:2516",
+                "pcmk__str_eq(ID(old_xml), ID(new_xml), pcmk__str_casei)",
+            );
+        }
         match diff::generate(&old, &new, DiffOptions { as_cib, no_version }) {
             Some(patch) => {
                 tool.out.print(patch.to_formatted());
@@ -207,6 +234,28 @@ fn run(tool: &mut Tool<'_>) -> CrmExit {
             None => CrmExit::OK,
         }
     }
+}
+
+/// Two ids as `pcmk__str_eq(..., pcmk__str_casei)` compares them.
+fn same_id(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        _ => false,
+    }
+}
+
+/// What a failed `CRM_CHECK()` prints: stderr logging is switched on so
+/// the user sees it (`log_assertion_as()`), and stays on.
+fn assertion(func: &str, location: &str, expression: &str) {
+    if !log::enabled(Level::Error) {
+        log::bump_level();
+    }
+    log::log(
+        Level::Error,
+        "log_assertion_as",
+        format_args!("{func}: Triggered fatal assertion at {location} : {expression}"),
+    );
 }
 
 /// Read one input: a string (`string2xml`), standard input (`stdin2xml`),

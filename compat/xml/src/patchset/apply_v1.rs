@@ -36,7 +36,10 @@ pub(crate) fn apply_v1(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
         removals(doc, root, &pa, first)?;
     }
     if removed.len() > 1 {
-        result = Err(PatchError::NotUnique(removed.len()));
+        result = Err(PatchError::NotUnique {
+            added: false,
+            count: removed.len(),
+        });
     }
 
     if result.is_ok() {
@@ -49,7 +52,10 @@ pub(crate) fn apply_v1(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
             }
         }
         if added.len() > 1 {
-            result = Err(PatchError::NotUnique(added.len()));
+            result = Err(PatchError::NotUnique {
+                added: true,
+                count: added.len(),
+            });
         }
     }
 

@@ -12,7 +12,8 @@
 //! Only elements and comments take part in matching and positions: the C
 //! code has no private data for text, CDATA and processing instructions and
 //! crashes when it meets one where a position is computed, so here they are
-//! carried along but invisible (see `DIFFERENCES.md`).
+//! carried along but invisible (see the known differences in the module
+//! documentation of `patchset`).
 
 use crate::tree::{Attr, Element, Node};
 

@@ -17,6 +17,20 @@
 //! - [`tool`]: what `crm_diff` does with these (shared by the tool and
 //!   tests).
 //!
+//! Known differences from the reference (all in inputs where it crashes or
+//! reads freed memory; crm_diff's differential test skips those):
+//! - text, CDATA or processing instructions beside elements (possible in
+//!   `-O`/`-N` strings): the reference dereferences their missing private
+//!   data; here they take no part in matching and positions.
+//! - an element named `comment` without id: the reference may match it
+//!   with a comment node; here elements only match elements.
+//! - patches that delete the root or the document node, `create` changes
+//!   with nothing to create, `move` of the document: the reference crashes;
+//!   here they fail with [`PatchError::Unsupported`] (`pcmk_rc_diff_failed`).
+//! - log lines: only the `CRM_CHECK` lines `crm_diff` users see (roots
+//!   that differ, format-1 sections with several trees) are reproduced, by
+//!   the tool.
+//!
 //! Typical use by a CIB manager:
 //! ```
 //! use pcmk_xml::patchset::{self, CalcOptions};
@@ -201,8 +215,9 @@ pub enum PatchError {
     UnknownOperation(String),
     /// A `move` did not end at its position (`pcmk_rc_diff_failed`).
     MoveFailed { path: String, position: i32 },
-    /// A format-1 section holds more than one tree (`ENOTUNIQ`).
-    NotUnique(usize),
+    /// A format-1 section (`diff-added` when `added`, else
+    /// `diff-removed`) holds `count` trees instead of one (`ENOTUNIQ`).
+    NotUnique { added: bool, count: usize },
     /// The result's digest differs from the patch's (`pcmk_rc_diff_failed`).
     DigestMismatch {
         format: i32,
@@ -223,7 +238,7 @@ impl PatchError {
             PatchError::DiffResync => Rc::DIFF_RESYNC,
             PatchError::UnknownFormat(_) => Rc::from_legacy(-EINVAL),
             PatchError::NoResult => Rc::from_legacy(-ENOMSG),
-            PatchError::NotUnique(_) => Rc::from_legacy(-ENOTUNIQ),
+            PatchError::NotUnique { .. } => Rc::from_legacy(-ENOTUNIQ),
             PatchError::NoMatch { .. }
             | PatchError::UnknownOperation(_)
             | PatchError::MoveFailed { .. }
@@ -247,12 +262,11 @@ impl fmt::Display for PatchError {
             PatchError::MoveFailed { path, position } => {
                 write!(f, "could not move {path} to position {position}")
             }
-            PatchError::NotUnique(n) => {
-                write!(
-                    f,
-                    "diffs cannot contain more than one change set... saw {n}"
-                )
-            }
+            PatchError::NotUnique { added, count } => write!(
+                f,
+                "({}) Diffs cannot contain more than one change set... saw {count}",
+                if *added { '+' } else { '-' }
+            ),
             PatchError::DigestMismatch {
                 format,
                 expected,
