@@ -526,6 +526,26 @@ pub struct Ticket {
     pub state: HashMap<String, String>,
 }
 
+/// What happens to a resource when its ticket is revoked
+/// (`enum loss_ticket_policy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossPolicy {
+    Stop,
+    Demote,
+    Fence,
+    Freeze,
+}
+
+/// A resource's dependency on a ticket (`rsc_ticket_t`).
+#[derive(Clone, Debug)]
+pub struct RscTicket {
+    pub id: String,
+    pub rsc: RscId,
+    pub ticket: String,
+    pub loss_policy: LossPolicy,
+    pub role: Role,
+}
+
 /// The scheduler's working set (`pe_working_set_t`).
 pub struct WorkingSet {
     pub doc: XmlDoc,
@@ -541,6 +561,8 @@ pub struct WorkingSet {
     pub config: HashMap<String, String>,
     pub tickets: HashMap<String, Ticket>,
     pub ticket_order: Vec<String>,
+    /// `data_set->ticket_constraints`; `Resource::rsc_tickets` indexes it.
+    pub ticket_constraints: Vec<RscTicket>,
     pub singletons: HashMap<String, ActionId>,
     /// All nodes (arena).
     pub nodes: Vec<Node>,

@@ -153,7 +153,7 @@ pub fn unpack_constraints(ws: &mut WorkingSet) {
             "rsc_order" => ordering::unpack_ordering(ws, xml_obj),
             "rsc_colocation" => colocation::unpack_colocation(ws, xml_obj),
             "rsc_location" => location::unpack_location(ws, xml_obj),
-            "rsc_ticket" => {}
+            "rsc_ticket" => tickets::unpack_rsc_ticket(ws, xml_obj),
             _ => {}
         }
     }

@@ -45,6 +45,7 @@ impl WorkingSet {
             config: HashMap::new(),
             tickets: HashMap::new(),
             ticket_order: Vec::new(),
+            ticket_constraints: Vec::new(),
             singletons: HashMap::new(),
             nodes: Vec::new(),
             node_list: Vec::new(),
