@@ -47,4 +47,17 @@ echo "== adding resource 'dummy' (ocf:heartbeat:Dummy)"
 "$lab" --id "$id" wait-resource dummy
 echo "== crm_mon -1 on n2"
 "$lab" --id "$id" run n2 -- crm_mon -1
+echo "== Atrium's offline tools on the live CIB"
+cib=$(mktemp --suffix=.xml)
+trap 'rm -f "$cib"; "$lab" --id "$id" down' EXIT
+"$lab" --id "$id" run n1 -- cibadmin --query > "$cib"
+echo "-- cibadmin --md5-sum-versioned (Atrium, then the reference):"
+"$bin/cibadmin" --md5-sum-versioned -x "$cib"
+cibadmin --md5-sum-versioned -x "$cib"
+if [[ -x $bin/crm_verify ]]; then
+    echo "-- crm_verify -x (Atrium):"
+    "$bin/crm_verify" -x "$cib" && echo "configuration is valid"
+fi
+echo "-- crm_simulate -S -x (Atrium's policy engine on the live CIB):"
+"$bin/crm_simulate" -S -x "$cib"
 echo "== stopping the cluster"
