@@ -105,6 +105,7 @@ pub fn schedule_unpacked(ws: &mut WorkingSet) -> Element {
     schedule::handle_rsc_config_changes(ws);
     assign::allocate_resources(ws);
     schedule::schedule_resource_actions(ws);
+    ordering::remote::order_remote_connection_actions(ws);
     ordering::fencing::schedule_fencing_and_shutdowns(ws);
     ordering::apply_orderings(ws);
     graph::create_graph(ws).xml

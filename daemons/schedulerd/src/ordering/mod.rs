@@ -7,6 +7,7 @@
 //! - [`fencing`]: scheduling fencing and shutdown of nodes.
 
 pub mod fencing;
+pub mod remote;
 pub mod update;
 
 pub use update::{action_flags, update_action_for_orderings};
@@ -170,7 +171,8 @@ fn ordering_is_invalid(
 
 /// `pcmk__rsc_corresponds_to_guest`.
 fn rsc_corresponds_to_guest(ws: &WorkingSet, r: RscId, n: usize) -> bool {
-    ws.nodes[n]
+    !ws.resources[r].fillers.is_empty()
+        && ws.nodes[n]
         .remote_rsc
         .and_then(|rr| ws.resources[rr].container)
         .is_some_and(|c| c == r)

@@ -236,7 +236,7 @@ pub fn create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
 pub fn schedule_probes(ws: &mut WorkingSet) {
     for n in ws.node_list.clone() {
         if !ws.nodes[n].online {
-            if is_failed_remote_node(ws, n) {
+            if crate::ordering::remote::is_failed_remote_node(ws, n) {
                 crate::unpack::nodes::fence_node(ws, n, "the connection is unrecoverable", false);
             }
             continue;
@@ -260,14 +260,6 @@ pub fn schedule_probes(ws: &mut WorkingSet) {
     }
 }
 
-/// `pcmk__is_failed_remote_node`.
-fn is_failed_remote_node(ws: &WorkingSet, n: NodeId) -> bool {
-    ws.is_remote(n)
-        && ws.nodes[n]
-            .remote_rsc
-            .is_some_and(|r| ws.resources[r].is_set(rflags::FAILED))
-        && ws.nodes[n].remote_requires_reset
-}
 
 fn probe_needed_before_action(ws: &WorkingSet, probe: ActionId, then: ActionId) -> bool {
     let (p, t) = (&ws.actions[probe], &ws.actions[then]);
