@@ -546,6 +546,14 @@ pub struct RscTicket {
     pub role: Role,
 }
 
+/// One line of scheduler output: a list item (scores, utilization) or an
+/// informational line (`out->info`, hidden by `--quiet`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Msg {
+    Item(String),
+    Info(String),
+}
+
 /// The scheduler's working set (`pe_working_set_t`).
 pub struct WorkingSet {
     pub doc: XmlDoc,
@@ -600,8 +608,8 @@ pub struct WorkingSet {
     pub recheck_by: i64,
     pub shutdown_lock: u32,
     pub priority_fencing_delay: i32,
-    /// Lines the scheduler printed (scores, notices), in order.
-    pub messages: Vec<String>,
+    /// What the scheduler printed (scores, notices), in order.
+    pub messages: Vec<Msg>,
     /// Show allocation scores as they are computed.
     pub show_scores: bool,
     /// Index of resources by id (`pe_find_resource` fast path).

@@ -450,7 +450,7 @@ fn set_instance_role(ws: &mut WorkingSet, instance: RscId, count: &mut i32) {
             chosen_node.map_or("none", |n| ws.nodes[n].uname.as_str()),
             util::readable_score(ws.resources[instance].sort_index)
         );
-        ws.messages.push(line);
+        ws.messages.push(crate::model::Msg::Item(line));
     }
     let mut chosen = None;
     if ws.resources[instance].sort_index < 0 {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use pcmk_results::{CrmExit, Rc};
 use pcmk_scheduler::iso8601::{self, CrmTime};
-use pcmk_scheduler::model::{wsflags, WorkingSet};
+use pcmk_scheduler::model::{wsflags, Msg, WorkingSet};
 use pcmk_scheduler::output::status::{print_cluster_status, section, show};
 use pcmk_scheduler::output::{Format, Out, Stream};
 use pcmk_scheduler::simulate::consumer::{run_graph, GraphStatus, SimContext};
@@ -597,7 +597,12 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
         let graph = pcmk_scheduler::schedule_unpacked(&mut ws);
         if title.is_some() {
             for m in std::mem::take(&mut ws.messages) {
-                out.list_item(None, &m);
+                match m {
+                    Msg::Item(line) => out.list_item(None, &line),
+                    Msg::Info(line) => {
+                        out.info(&line);
+                    }
+                }
             }
             out.end_list();
         }

@@ -111,7 +111,7 @@ pub fn fence_op(
                             "notice: Unfencing Pacemaker Remote node {} because the definition of {} changed",
                             ws.nodes[n].uname, ws.resources[m].id
                         );
-                        ws.messages.push(msg);
+                        ws.messages.push(crate::model::Msg::Info(msg));
                     }
                     let rid = ws.resources[m].id.clone();
                     all.push_str(&format!("{rid}:{agent}:{},", data.digest_all_calc));

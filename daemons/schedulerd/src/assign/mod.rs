@@ -431,7 +431,7 @@ fn show_weights_of(ws: &mut WorkingSet, r: RscId, comment: &str, table: Option<&
             ws.nodes[n.node].uname,
             util::readable_score(n.weight)
         );
-        ws.messages.push(line);
+        ws.messages.push(crate::model::Msg::Item(line));
     }
     for c in ws.resources[r].children.clone() {
         show_weights_of(ws, c, comment, None);

@@ -310,7 +310,7 @@ pub fn show_resource_util(ws: &mut WorkingSet, r: RscId, n: NodeId, func: &str) 
     for (k, v) in keys {
         s.push_str(&format!(" {k}={v}"));
     }
-    ws.messages.push(s);
+    ws.messages.push(crate::model::Msg::Item(s));
 }
 
 /// `pcmk__show_node_capacities` (with `--show-utilization`).
@@ -325,6 +325,6 @@ pub fn show_node_capacities(ws: &mut WorkingSet, desc: &str) {
         for (k, v) in keys {
             s.push_str(&format!(" {k}={v}"));
         }
-        ws.messages.push(s);
+        ws.messages.push(crate::model::Msg::Item(s));
     }
 }

@@ -347,7 +347,7 @@ pub fn check_action_config(ws: &mut WorkingSet, r: RscId, n: NodeId, op: XmlId) 
             ws.nodes[n].uname,
             ws.doc.attr(op, "transition-magic").unwrap_or("")
         );
-        ws.messages.push(msg);
+        ws.messages.push(crate::model::Msg::Info(msg));
         return false;
     }
     match d.rc {

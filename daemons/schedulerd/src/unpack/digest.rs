@@ -268,20 +268,20 @@ pub fn compare_fencing_digest(ws: &mut WorkingSet, r: RscId, agent: &str, n: Nod
     ) {
         if sec.contains(&format!("{rid}:{agent}:{calc}")) {
             data.rc = DigestRc::Match;
-            ws.messages.push(format!(
+            ws.messages.push(crate::model::Msg::Info(format!(
                 "Only 'private' parameters to {rid} for unfencing {} changed",
                 ws.nodes[n].uname
-            ));
+            )));
             return data;
         }
     }
     data.rc = DigestRc::All;
     if ws.is_set(wsflags::SANITIZED) {
         if let Some(calc) = &data.digest_secure_calc {
-            ws.messages.push(format!(
+            ws.messages.push(crate::model::Msg::Info(format!(
                 "Parameters to {rid} for unfencing {} changed, try '{rid}:{agent}:{calc}'",
                 ws.nodes[n].uname
-            ));
+            )));
         }
     }
     data
