@@ -230,9 +230,9 @@ impl WorkingSet {
         false
     }
 
-    /// `pe__current_node`: the first node the resource is active on.
+    /// `pe__current_node`: the node the resource is active on (`pe__find_active_on`).
     pub fn current_node(&self, r: RscId) -> Option<usize> {
-        self.resources[r].running_on.first().copied()
+        crate::assign::find_active_on(self, r).0
     }
 
     /// `pe_rsc_params`: instance attributes for a node (cached).
