@@ -352,13 +352,22 @@ impl Doc {
 
     /// `set_parent_flag`: set `f` on a node and every ancestor with
     /// private data.
+    ///
+    /// The walk continues from the root element to the document node, whose
+    /// private data starts like a node's: the flag lands on the document
+    /// too (so a change anywhere in the tree makes the document dirty).
     pub(crate) fn set_parent_flag(&mut self, id: NodeId, f: u32) {
         let mut cur = Some(id);
+        let mut top = id;
         while let Some(n) = cur {
             if self.has_private(n) {
                 self.nodes[n].flags |= f;
             }
+            top = n;
             cur = self.nodes[n].parent;
+        }
+        if self.root == Some(top) {
+            self.flags |= f;
         }
     }
 
