@@ -269,8 +269,9 @@ fn simulate_fencing(ctx: &mut SimContext<'_>, a: &GAction, target: &str) {
         ctx.out.list_item(None, &format!("Fencing {target} ({op})"));
     }
     if !op.eq_ignore_ascii_case("on") {
-        let state = inject::inject_node_state_change(ctx.cib, target, false, ctx.node_config);
+        let mut state = inject::inject_node_state_change(ctx.cib, target, false, ctx.node_config);
         state.set_attr("crm-debug-origin", "simulate_fencing_action");
+        inject::replace_status(ctx.cib, &state);
         inject::remove_node_children(ctx.cib, target, "lrm");
         inject::remove_node_children(ctx.cib, target, "transient_attributes");
     }
@@ -314,111 +315,83 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
     let node_config = ctx.node_config;
     let state_uuid = if router { Some(node.clone()) } else { uuid };
     let mut failed = false;
-    let mut fail_rc = 0;
-    let mut fail_name: Option<String> = None;
-    {
-        let state = inject::inject_node(ctx.cib, &node, state_uuid.as_deref(), node_config);
-        let hist = match inject::inject_resource_history(
-            state,
-            &resource,
-            &config_name,
-            class.as_deref(),
-            ty.as_deref(),
-            provider.as_deref(),
-        ) {
-            Ok(h) => h,
-            Err(msg) => {
-                ctx.out.err(&msg);
-                return Err(());
-            }
-        };
-        let mut call_id = 0;
-        for op in hist.elements() {
-            let c = util::value_int(op.attr("call-id")).unwrap_or(0);
-            if c > call_id {
-                call_id = c;
-            }
+    let mut state = inject::inject_node(ctx.cib, &node, state_uuid.as_deref(), node_config);
+    let hist_path = match inject::resource_history_path(
+        &mut state,
+        &resource,
+        &config_name,
+        class.as_deref(),
+        ty.as_deref(),
+        provider.as_deref(),
+    ) {
+        Ok(p) => p,
+        Err(msg) => {
+            ctx.out.err(&msg);
+            return Err(());
         }
-        let mut ev = Event {
-            rsc_id: config_name.clone(),
-            op_type: operation.clone(),
-            interval_ms: a.interval_ms,
-            rc: target_outcome,
-            op_status: 0,
-            exit_reason: Some("User-injected result".into()),
-            call_id: call_id + 1,
-            t_run: ctx.now,
-            t_rcchange: ctx.now,
-            params: Some(a.params.clone()),
-        };
-        if !ctx.out.is_quiet() {
-            if ev.interval_ms != 0 {
-                ctx.out.list_item(
-                    None,
-                    &format!(
-                        "Resource action: {resource:<15} {}={} on {node}",
-                        ev.op_type, ev.interval_ms
-                    ),
-                );
-            } else {
-                ctx.out.list_item(
-                    None,
-                    &format!("Resource action: {resource:<15} {} on {node}", ev.op_type),
-                );
-            }
+    };
+    let mut call_id = 0;
+    for op in inject::at_path(&mut state, &hist_path).elements() {
+        let c = util::value_int(op.attr("call-id")).unwrap_or(0);
+        if c > call_id {
+            call_id = c;
         }
-        for spec in ctx.op_fail {
-            let key = format!("{resource}_{}_{}@{node}=", ev.op_type, ev.interval_ms);
-            let mut matched = None;
+    }
+    let mut ev = Event {
+        rsc_id: config_name.clone(),
+        op_type: operation.clone(),
+        interval_ms: a.interval_ms,
+        rc: target_outcome,
+        op_status: 0,
+        exit_reason: Some("User-injected result".into()),
+        call_id: call_id + 1,
+        t_run: ctx.now,
+        t_rcchange: ctx.now,
+        params: Some(a.params.clone()),
+    };
+    if !ctx.out.is_quiet() {
+        if ev.interval_ms != 0 {
+            ctx.out.list_item(
+                None,
+                &format!("Resource action: {resource:<15} {}={} on {node}", ev.op_type, ev.interval_ms),
+            );
+        } else {
+            ctx.out.list_item(None, &format!("Resource action: {resource:<15} {} on {node}", ev.op_type));
+        }
+    }
+    for spec in ctx.op_fail {
+        let key = format!("{resource}_{}_{}@{node}=", ev.op_type, ev.interval_ms);
+        let mut matched = None;
+        if spec.len() >= key.len() && spec[..key.len()].eq_ignore_ascii_case(&key) {
+            matched = Some(resource.clone());
+        }
+        if matched.is_none() && resource != config_name {
+            let key = format!("{config_name}_{}_{}@{node}=", ev.op_type, ev.interval_ms);
             if spec.len() >= key.len() && spec[..key.len()].eq_ignore_ascii_case(&key) {
-                matched = Some(resource.clone());
-            }
-            if matched.is_none() && resource != config_name {
-                let key = format!("{config_name}_{}_{}@{node}=", ev.op_type, ev.interval_ms);
-                if spec.len() >= key.len() && spec[..key.len()].eq_ignore_ascii_case(&key) {
-                    matched = Some(config_name.clone());
-                }
-            }
-            let Some(name) = matched else { continue };
-            let rc_text = spec.split_once('=').map(|(_, r)| r).unwrap_or("");
-            match leading_int(rc_text) {
-                Some(rc) => {
-                    ev.rc = rc;
-                    fail_rc = rc;
-                    fail_name = Some(name);
-                    failed = true;
-                    if !ctx.out.is_quiet() {
-                        ctx.out
-                            .info(&format!("Pretending action {} failed with rc={rc}", a.id));
-                    }
-                    g.abort_priority = INFINITY;
-                    break;
-                }
-                None => {
-                    ctx.out.err(&format!(
-                        "Invalid failed operation '{spec}' (result code must be integer)"
-                    ));
-                    continue;
-                }
+                matched = Some(config_name.clone());
             }
         }
-        inject::create_history_xml(hist, &mut ev, target_outcome, None);
+        let Some(name) = matched else { continue };
+        let rc_text = spec.split_once('=').map(|(_, r)| r).unwrap_or("");
+        match leading_int(rc_text) {
+            Some(rc) => {
+                ev.rc = rc;
+                failed = true;
+                if !ctx.out.is_quiet() {
+                    ctx.out.info(&format!("Pretending action {} failed with rc={rc}", a.id));
+                }
+                g.abort_priority = INFINITY;
+                inject::inject_failcount(ctx.out, &mut state, &name, &operation, a.interval_ms, rc, ctx.now);
+                break;
+            }
+            None => {
+                ctx.out.err(&format!("Invalid failed operation '{spec}' (result code must be integer)"));
+                continue;
+            }
+        }
     }
-    if let Some(name) = fail_name {
-        let now = ctx.now;
-        let state = inject::inject_node(ctx.cib, &node, state_uuid.as_deref(), node_config);
-        let mut out = std::mem::replace(ctx.out, Out::new(ctx.out.format));
-        inject::inject_failcount(
-            &mut out,
-            state,
-            &name,
-            &operation,
-            a.interval_ms,
-            fail_rc,
-            now,
-        );
-        *ctx.out = out;
-    }
+    inject::create_history_xml(inject::at_path(&mut state, &hist_path), &mut ev, target_outcome, None);
+    inject::modify_status(ctx.cib, &state);
     Ok(failed)
 }
 

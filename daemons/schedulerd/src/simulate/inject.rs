@@ -53,42 +53,65 @@ fn child_mut<'a>(parent: &'a mut Element, name: &str) -> &'a mut Element {
     parent.first_element_mut(name).expect("child")
 }
 
-/// Index of the `node_state` whose `uname` is `node`.
-fn node_state_index(cib: &Element, node: &str) -> Option<usize> {
-    let status = cib.first_element("status")?;
-    status.children.iter().position(|c| match c {
-        Node::Element(e) => e.name() == "node_state" && e.attr("uname") == Some(node),
-        _ => false,
-    })
+/// Paths (child indices) of the descendants of `e` for which `pred` holds,
+/// in document order (an XPath `//...` search).
+fn find_paths(e: &Element, pred: &dyn Fn(&Element) -> bool) -> Vec<Vec<usize>> {
+    fn walk(e: &Element, pred: &dyn Fn(&Element) -> bool, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        for (i, c) in e.children.iter().enumerate() {
+            if let Node::Element(ce) = c {
+                path.push(i);
+                if pred(ce) {
+                    out.push(path.clone());
+                }
+                walk(ce, pred, path, out);
+                path.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, pred, &mut Vec::new(), &mut out);
+    out
 }
 
-/// The `node_state` of `node` (`pcmk__inject_node`), created with `uuid`
-/// (or the id the configuration gives the node, or the name) if missing.
+/// The descendant at a path of child indices.
+pub fn at_path<'a>(e: &'a mut Element, path: &[usize]) -> &'a mut Element {
+    let mut cur = e;
+    for &i in path {
+        cur = match &mut cur.children[i] {
+            Node::Element(c) => c,
+            _ => unreachable!("paths only lead through elements"),
+        };
+    }
+    cur
+}
+
+fn is_node_state(e: &Element, node: &str) -> bool {
+    e.name() == "node_state" && e.attr("uname") == Some(node)
+}
+
+/// `//node_state[@uname=node]` in the whole CIB.
+fn node_state_paths(cib: &Element, node: &str) -> Vec<Vec<usize>> {
+    find_paths(cib, &|e| is_node_state(e, node))
+}
+
+/// `pcmk__inject_node`: a copy of the `node_state` of `node`, created in
+/// the CIB first (with `uuid`, or the id the configuration gives the
+/// node, or the name) if there is none.
 #[doc(alias = "pcmk__inject_node")]
-pub fn inject_node<'a>(
-    cib: &'a mut Element,
-    node: &str,
-    uuid: Option<&str>,
-    node_config: bool,
-) -> &'a mut Element {
+pub fn inject_node(cib: &mut Element, node: &str, uuid: Option<&str>, node_config: bool) -> Element {
     if node_config {
         create_node_entry(cib, node);
     }
-    if node_state_index(cib, node).is_none() {
+    if node_state_paths(cib, node).is_empty() {
         let found = match uuid {
             Some(u) => u.to_owned(),
             None => query_node_uuid(cib, node).unwrap_or_else(|| node.to_owned()),
         };
-        let e = Element::new("node_state")
-            .with_attr("id", found)
-            .with_attr("uname", node);
+        let e = Element::new("node_state").with_attr("id", found).with_attr("uname", node);
         status_mut(cib).push_element(e);
     }
-    let i = node_state_index(cib, node).expect("node_state");
-    match &mut status_mut(cib).children[i] {
-        Node::Element(e) => e,
-        _ => unreachable!("node_state index points at an element"),
-    }
+    let path = node_state_paths(cib, node).remove(0);
+    at_path(cib, &path).clone()
 }
 
 /// `query_node_uuid` against the configuration's node list.
@@ -96,10 +119,7 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
     let nodes = cib.first_element("configuration")?.first_element("nodes")?;
     nodes
         .elements_named("node")
-        .find(|n| {
-            n.attr("uname")
-                .is_some_and(|u| u.eq_ignore_ascii_case(uname))
-        })
+        .find(|n| n.attr("uname").is_some_and(|u| u.eq_ignore_ascii_case(uname)))
         .and_then(|n| n.id().map(str::to_owned))
 }
 
@@ -107,28 +127,17 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
 fn create_node_entry(cib: &mut Element, node: &str) {
     let conf = child_mut(cib, "configuration");
     let nodes = child_mut(conf, "nodes");
-    if nodes
-        .elements_named("node")
-        .any(|n| n.attr("uname") == Some(node))
-    {
+    if nodes.elements_named("node").any(|n| n.attr("uname") == Some(node)) {
         return;
     }
-    nodes.push_element(
-        Element::new("node")
-            .with_attr("id", node)
-            .with_attr("uname", node),
-    );
+    nodes.push_element(Element::new("node").with_attr("id", node).with_attr("uname", node));
 }
 
-/// `pcmk__inject_node_state_change`: mark a node up or down.
+/// `pcmk__inject_node_state_change`: a copy of a node's state marked up or
+/// down (to be merged back with [`modify_status`] or [`replace_status`]).
 #[doc(alias = "pcmk__inject_node_state_change")]
-pub fn inject_node_state_change<'a>(
-    cib: &'a mut Element,
-    node: &str,
-    up: bool,
-    node_config: bool,
-) -> &'a mut Element {
-    let state = inject_node(cib, node, None, node_config);
+pub fn inject_node_state_change(cib: &mut Element, node: &str, up: bool, node_config: bool) -> Element {
+    let mut state = inject_node(cib, node, None, node_config);
     if up {
         state.set_attr("in_ccm", "true");
         state.set_attr("crmd", "online");
@@ -144,54 +153,129 @@ pub fn inject_node_state_change<'a>(
     state
 }
 
-/// Remove the children named `name` of a node's state.
-pub fn remove_node_children(cib: &mut Element, node: &str, name: &str) {
-    if let Some(i) = node_state_index(cib, node) {
-        if let Node::Element(e) = &mut status_mut(cib).children[i] {
-            e.remove_elements_named(name);
+/// `expand_plus_plus`: set an attribute, where `name++` and `name+=N`
+/// increment the current value.
+fn expand_plus_plus(target: &mut Element, name: &str, value: &str) {
+    let Some(old) = target.attr(name).map(str::to_owned) else {
+        target.set_attr(name, value);
+        return;
+    };
+    let rest = value.strip_prefix(name).unwrap_or("");
+    let increment = if !value.starts_with(name) || rest.len() < 2 {
+        None
+    } else if rest == "++" || rest.starts_with("++") {
+        Some(1)
+    } else if let Some(n) = rest.strip_prefix("+=") {
+        Some(util::char2score(Some(n)))
+    } else {
+        None
+    };
+    match increment {
+        None => target.set_attr(name, value),
+        Some(inc) => {
+            let v = util::char2score(Some(&old)).saturating_add(inc).min(util::INFINITY);
+            target.set_attr(name, v.to_string());
         }
     }
 }
 
-fn find_resource_history(state: &Element, rsc: &str) -> Option<(usize, usize)> {
-    // node_state/lrm/lrm_resources/lrm_resource[@id]
-    let lrm_i = state
-        .children
+/// `pcmk__xml_update` without diff semantics: merge `update` into `target`
+/// (children matched by name and id, the first match wins).
+fn xml_update(target: &mut Element, update: &Element) {
+    let attrs: Vec<(String, String)> = update
+        .attrs()
         .iter()
-        .position(|c| matches!(c, Node::Element(e) if e.name() == "lrm"))?;
-    let Node::Element(lrm) = &state.children[lrm_i] else {
-        return None;
-    };
-    for (ri, c) in lrm.children.iter().enumerate() {
-        let Node::Element(rs) = c else { continue };
-        if rs.name() != "lrm_resources" {
-            continue;
-        }
-        if rs
-            .elements_named("lrm_resource")
-            .any(|e| e.id() == Some(rsc))
-        {
-            return Some((lrm_i, ri));
+        .map(|a| (a.name.clone(), a.value.clone()))
+        .collect();
+    for (k, v) in attrs {
+        expand_plus_plus(target, &k, &v);
+    }
+    for c in update.elements() {
+        let (href, val) = match (c.id(), c.attr("id-ref")) {
+            (Some(id), _) => ("id", Some(id)),
+            (None, Some(r)) => ("id-ref", Some(r)),
+            _ => ("", None),
+        };
+        let pos = target.children.iter().position(|t| match t {
+            Node::Element(te) => te.name() == c.name() && val.map_or(true, |v| te.attr(href) == Some(v)),
+            _ => false,
+        });
+        let t = match pos {
+            Some(i) => match &mut target.children[i] {
+                Node::Element(te) => te,
+                _ => unreachable!("matched an element"),
+            },
+            None => target.push_element(Element::new(c.name())),
+        };
+        xml_update(t, c);
+    }
+}
+
+/// `update_xml_child`: merge into the first element (depth first) with the
+/// same name and id as `update`.
+fn update_xml_child(e: &mut Element, update: &Element) -> bool {
+    if e.name() == update.name() && e.id() == update.id() {
+        xml_update(e, update);
+        return true;
+    }
+    for c in e.children.iter_mut() {
+        if let Node::Element(ce) = c {
+            if update_xml_child(ce, update) {
+                return true;
+            }
         }
     }
-    None
+    false
 }
 
-fn history_mut<'a>(state: &'a mut Element, rsc: &str) -> Option<&'a mut Element> {
-    let (li, ri) = find_resource_history(state, rsc)?;
-    let Node::Element(lrm) = &mut state.children[li] else {
-        return None;
-    };
-    let Node::Element(rs) = &mut lrm.children[ri] else {
-        return None;
-    };
-    rs.elements_mut()
-        .find(|e| e.name() == "lrm_resource" && e.id() == Some(rsc))
+/// A CIB "modify" of the status section with `update` (a node state).
+pub fn modify_status(cib: &mut Element, update: &Element) {
+    let status = status_mut(cib);
+    if !update_xml_child(status, update) {
+        // the reference's CIB would refuse; keep the change anyway
+        status.push_element(update.clone());
+    }
 }
 
-/// `pcmk__inject_resource_history`: the history entry of a resource on a
-/// node, created if missing. `Err` carries the message the reference
-/// prints.
+/// `replace_xml_child`: replace the first element with the same name and
+/// id as `update` by a copy of it.
+fn replace_xml_child(e: &mut Element, update: &Element) -> bool {
+    for c in e.children.iter_mut() {
+        if let Node::Element(ce) = c {
+            if ce.name().eq_ignore_ascii_case(update.name()) && (update.id().is_none() || ce.id() == update.id()) {
+                *ce = update.clone();
+                return true;
+            }
+            if replace_xml_child(ce, update) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A CIB "replace" of an element of the status section.
+pub fn replace_status(cib: &mut Element, update: &Element) {
+    let status = status_mut(cib);
+    replace_xml_child(status, update);
+}
+
+/// Remove the first `name` child of a node's state (an XPath delete).
+pub fn remove_node_children(cib: &mut Element, node: &str, name: &str) {
+    let paths = find_paths(cib, &|e| e.name() == name);
+    for p in paths {
+        let (last, parent) = p.split_last().expect("non-empty path");
+        let parent_el = at_path(cib, parent);
+        if is_node_state(parent_el, node) {
+            parent_el.children.remove(*last);
+            return;
+        }
+    }
+}
+
+/// `pcmk__inject_resource_history` on a node state copy: the history entry
+/// of a resource, created if missing. `Err` carries the message the
+/// reference prints.
 #[doc(alias = "pcmk__inject_resource_history")]
 pub fn inject_resource_history<'a>(
     state: &'a mut Element,
@@ -201,15 +285,35 @@ pub fn inject_resource_history<'a>(
     ty: Option<&str>,
     provider: Option<&str>,
 ) -> Result<&'a mut Element, String> {
-    let which = if find_resource_history(state, resource).is_some() {
-        Some(resource.to_owned())
-    } else if resource != lrm_name && find_resource_history(state, lrm_name).is_some() {
-        Some(lrm_name.to_owned())
-    } else {
-        None
+    let path = resource_history_path(state, resource, lrm_name, class, ty, provider)?;
+    Ok(at_path(state, &path))
+}
+
+/// [`inject_resource_history`] giving the entry's path in `state`.
+pub fn resource_history_path(
+    state: &mut Element,
+    resource: &str,
+    lrm_name: &str,
+    class: Option<&str>,
+    ty: Option<&str>,
+    provider: Option<&str>,
+) -> Result<Vec<usize>, String> {
+    // get_xpath_object("//node_state[@uname=..]//lrm_resource[@id=..]"):
+    // exactly one match, or none
+    let find = |st: &Element, id: &str| -> Option<Vec<usize>> {
+        let mut v = find_paths(st, &|e| e.name() == "lrm_resource" && e.id() == Some(id));
+        if v.len() == 1 {
+            v.pop()
+        } else {
+            None
+        }
     };
-    if let Some(w) = which {
-        return Ok(history_mut(state, &w).expect("found above"));
+    let mut found = find(state, resource);
+    if found.is_none() && resource != lrm_name {
+        found = find(state, lrm_name);
+    }
+    if let Some(p) = found {
+        return Ok(p);
     }
     let (Some(class), Some(ty)) = (class, ty) else {
         return Err(format!(
@@ -224,9 +328,7 @@ pub fn inject_resource_history<'a>(
         return Err(format!("Invalid class for {resource}: {class}"));
     }
     if util::ra_caps::of(Some(class)) & util::ra_caps::PROVIDER != 0 && provider.is_none() {
-        return Err(format!(
-            "Please specify the provider for resource {resource}"
-        ));
+        return Err(format!("Please specify the provider for resource {resource}"));
     }
     let uuid = state.id().unwrap_or("").to_owned();
     if state.first_element("lrm").is_none() {
@@ -234,14 +336,14 @@ pub fn inject_resource_history<'a>(
     }
     let lrm = state.first_element_mut("lrm").expect("lrm");
     let rs = child_mut(lrm, "lrm_resources");
-    let mut e = Element::new("lrm_resource")
-        .with_attr("id", lrm_name)
-        .with_attr("class", class);
+    let mut e = Element::new("lrm_resource").with_attr("id", lrm_name).with_attr("class", class);
     if let Some(p) = provider {
         e.set_attr("provider", p);
     }
     e.set_attr("type", ty);
-    Ok(rs.push_element(e))
+    rs.push_element(e);
+    let mut v = find_paths(state, &|x| x.name() == "lrm_resource" && x.id() == Some(lrm_name));
+    Ok(v.pop().expect("just created"))
 }
 
 /// `inject_transient_attr`.

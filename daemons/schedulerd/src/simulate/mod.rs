@@ -143,10 +143,10 @@ fn inject_action(
     let class = ws.doc.attr(rx, "class").map(str::to_owned);
     let ty = ws.doc.attr(rx, "type").map(str::to_owned);
     let provider = ws.doc.attr(rx, "provider").map(str::to_owned);
-    let state = inject::inject_node(cib, node, None, node_config);
-    inject::inject_failcount(out, state, &resource, &task, interval_ms, outcome, now);
+    let mut state = inject::inject_node(cib, node, None, node_config);
+    inject::inject_failcount(out, &mut state, &resource, &task, interval_ms, outcome, now);
     let hist = match inject::inject_resource_history(
-        state,
+        &mut state,
         &resource,
         &resource,
         class.as_deref(),
@@ -179,6 +179,7 @@ fn inject_action(
         params: None,
     };
     inject::create_history_xml(hist, &mut ev, 0, None);
+    inject::modify_status(cib, &state);
 }
 
 /// `pcmk__inject_scheduler_input`: apply the synthetic events to `cib`.
@@ -210,13 +211,15 @@ pub fn inject_scheduler_input(
         if !out.is_quiet() {
             out.list_item(None, &format!("Bringing node {node} online"));
         }
-        inject::inject_node_state_change(cib, node, true, node_config);
+        let state = inject::inject_node_state_change(cib, node, true, node_config);
+        inject::modify_status(cib, &state);
     }
     for node in &inj.node_down {
         if !out.is_quiet() {
             out.list_item(None, &format!("Taking node {node} offline"));
         }
-        inject::inject_node_state_change(cib, node, false, node_config);
+        let state = inject::inject_node_state_change(cib, node, false, node_config);
+        inject::modify_status(cib, &state);
         inject::remove_node_children(cib, node, "lrm");
         inject::remove_node_children(cib, node, "transient_attributes");
     }
@@ -224,8 +227,9 @@ pub fn inject_scheduler_input(
         if !out.is_quiet() {
             out.list_item(None, &format!("Failing node {node}"));
         }
-        let state = inject::inject_node_state_change(cib, node, true, node_config);
+        let mut state = inject::inject_node_state_change(cib, node, true, node_config);
         state.set_attr("in_ccm", "false");
+        inject::modify_status(cib, &state);
     }
     for (list, verb, attr, value) in [
         (&inj.ticket_grant, "Granting", "granted", true),
