@@ -489,7 +489,7 @@ fn online_status_fencing(ws: &mut WorkingSet, state: XmlId, n: NodeId) -> bool {
         online = crmd_online;
     } else if in_cluster.is_none() {
         fence_node(ws, n, "peer has not been seen by the cluster", false);
-    } else if join_is("nack") {
+    } else if join_is("banned") {
         fence_node(ws, n, "peer failed Pacemaker membership criteria", false);
     } else if !do_terminate && exp_state.eq_ignore_ascii_case("down") {
         if in_cluster_true || crmd_online {
