@@ -12,6 +12,7 @@
 use crate::tree::Element;
 
 use super::arena::{Arena, Id, DOC};
+use super::index::ChildIndex;
 use super::{PatchError, DIFF_MARKER};
 
 pub(crate) fn apply_v1(doc: &mut Arena, patch: &Element) -> Result<(), PatchError> {
@@ -87,8 +88,9 @@ fn removals(doc: &mut Arena, t: Id, pa: &Arena, p: Id) -> Result<(), PatchError>
         doc.unlink(t);
         return Ok(());
     }
+    let patch_index = ChildIndex::new(pa, p);
     for tc in doc.visible_children(t) {
-        if let Some(pc) = pa.find_match(p, doc, tc, false) {
+        if let Some(pc) = patch_index.find(doc, tc) {
             removals(doc, tc, pa, pc)?;
         }
     }

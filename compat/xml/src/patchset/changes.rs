@@ -16,6 +16,7 @@
 use crate::tree::Element;
 
 use super::arena::{flag, AAttr, Arena, Id, DOC};
+use super::index::{ChildIndex, Positions};
 
 /// One deleted node: its path in the new tree and, for comments, its
 /// position among its old siblings.
@@ -188,30 +189,49 @@ impl Calc {
         self.new.nodes[new].flags |= flag::PROCESSED;
 
         self.diff_attrs(old, new);
+        if self.old.nodes[old].children.is_empty() && self.new.nodes[new].children.is_empty() {
+            return;
+        }
+
+        let old_index = ChildIndex::new(&self.old, old);
+        let new_index = ChildIndex::new(&self.new, new);
+        let mut old_pos = Positions::new(&self.old, old);
+        let mut new_pos = Positions::new(&self.new, new);
 
         for old_child in self.old.visible_children(old) {
-            match self.new.find_match(new, &self.old, old_child, true) {
+            let found = exact_match(
+                &self.new, &new_index, &new_pos, &self.old, &old_pos, old_child,
+            );
+            match found {
                 Some(new_child) => self.mark(Some(old_child), new_child),
-                None => self.mark_child_deleted(old_child, new),
+                None => {
+                    self.mark_child_deleted(old_child, new, &old_pos);
+                    // The C code looks again, in vain (nothing changed),
+                    // before flagging the old child to be skipped.
+                    old_pos.set_skip(&mut self.old, old_child);
+                }
             }
         }
 
         for new_child in self.new.visible_children(new) {
-            match self.old.find_match(old, &self.new, new_child, true) {
+            let found = exact_match(
+                &self.old, &old_index, &old_pos, &self.new, &new_pos, new_child,
+            );
+            match found {
                 None => {
-                    self.new.nodes[new_child].flags |= flag::SKIP;
+                    new_pos.set_skip(&mut self.new, new_child);
                     self.mark(None, new_child);
                 }
                 Some(old_child) => {
-                    let p_new = self.new.position(new_child, flag::SKIP);
-                    let p_old = self.old.position(old_child, flag::SKIP);
+                    let p_new = new_pos.position(new_child);
+                    let p_old = old_pos.position(old_child);
                     if p_old != p_new {
                         mark_dirty(&mut self.new, &mut self.dirty, new);
                         self.new.nodes[new_child].flags |= flag::MOVED;
                         if p_old > p_new {
-                            self.old.nodes[old_child].flags |= flag::SKIP;
+                            old_pos.set_skip(&mut self.old, old_child);
                         } else {
-                            self.new.nodes[new_child].flags |= flag::SKIP;
+                            new_pos.set_skip(&mut self.new, new_child);
                         }
                     }
                 }
@@ -281,8 +301,8 @@ impl Calc {
     }
 
     /// `mark_child_deleted`: record the old child's path as it would be
-    /// under the new parent, and skip it in later positions.
-    fn mark_child_deleted(&mut self, old_child: Id, new_parent: Id) {
+    /// under the new parent (the caller then skips it in later positions).
+    fn mark_child_deleted(&mut self, old_child: Id, new_parent: Id, old_pos: &Positions) {
         let name = self.old.name(old_child).to_owned();
         let path = self
             .new
@@ -290,15 +310,27 @@ impl Calc {
         let position = self
             .old
             .comment(old_child)
-            .map(|_| self.old.position(old_child, flag::SKIP));
+            .map(|_| old_pos.position(old_child));
         self.deleted.push(Deleted { path, position });
         mark_dirty(&mut self.new, &mut self.dirty, new_parent);
-        if self
-            .new
-            .find_match(new_parent, &self.old, old_child, true)
-            .is_none()
-        {
-            self.old.nodes[old_child].flags |= flag::SKIP;
-        }
+    }
+}
+
+/// `pcmk__xml_match(hay parent, needle, true)`: an element by name and id;
+/// a comment only if the hay child at the needle's position (counting
+/// children not skipped) is a comment with the same content.
+fn exact_match(
+    hay: &Arena,
+    hay_index: &ChildIndex,
+    hay_pos: &Positions,
+    nd: &Arena,
+    nd_pos: &Positions,
+    needle: Id,
+) -> Option<Id> {
+    match nd.comment(needle) {
+        Some(text) => hay_pos
+            .nth_live(nd_pos.position(needle))
+            .filter(|&c| hay.comment(c).is_some_and(|t| t.eq_ignore_ascii_case(text))),
+        None => hay_index.find(nd, needle),
     }
 }

@@ -14,6 +14,7 @@ use crate::tree::{Element, Node};
 
 use super::arena::{flag, Arena, Id};
 use super::changes::Changes;
+use super::index::ChildIndex;
 use super::{CRM_FEATURE_SET, DIFF_MARKER, VERSION_FIELDS};
 
 /// The format-1 patchset for `changes` against `source`, or `None` when
@@ -159,8 +160,9 @@ fn subtract(
     }
 
     let mut diff = Element::new(name);
+    let right_index = ChildIndex::new(ra, r);
     for lc in la.visible_children(l) {
-        let rc = ra.find_match(r, la, lc, false);
+        let rc = right_index.find(la, lc);
         let mut child_changed = false;
         subtract(&mut diff, la, lc, ra, rc, full, &mut child_changed, marker);
         *changed |= child_changed;

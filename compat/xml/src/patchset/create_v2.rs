@@ -40,19 +40,22 @@ pub(crate) fn create_v2(source: &Element, changes: &Changes) -> Element {
 
     let arena = changes.tracked();
     if let Some(root) = arena.root() {
-        add_changes(arena, root, &mut patch);
+        add_changes(arena, root, 0, &mut patch);
     }
     patch
 }
 
-fn add_changes(a: &Arena, id: Id, patch: &mut Element) {
+/// Report the changes at `id`, the `position`-th visible child of its
+/// parent (`pcmk__xml_position(id, pcmk__xf_deleted)`: no node of the new
+/// tree is flagged deleted, so every visible sibling counts).
+fn add_changes(a: &Arena, id: Id, position: usize, patch: &mut Element) {
     let node = &a.nodes[id];
     if node.flags & flag::CREATED != 0 {
         if let Some(parent) = node.parent {
             let mut change = Element::new("change")
                 .with_attr("operation", "create")
                 .with_attr("path", a.xpath(parent))
-                .with_attr("position", a.position(id, flag::DELETED).to_string());
+                .with_attr("position", position.to_string());
             change.children.push(a.to_node(id, 0));
             patch.push_element(change);
         }
@@ -89,15 +92,15 @@ fn add_changes(a: &Arena, id: Id, patch: &mut Element) {
         patch.push_element(change);
     }
 
-    for c in a.visible_children(id) {
-        add_changes(a, c, patch);
+    for (i, c) in a.visible_children(id).into_iter().enumerate() {
+        add_changes(a, c, i, patch);
     }
 
     if node.flags & flag::MOVED != 0 {
         let change = Element::new("change")
             .with_attr("operation", "move")
             .with_attr("path", a.xpath(id))
-            .with_attr("position", a.position(id, flag::DELETED).to_string());
+            .with_attr("position", position.to_string());
         patch.push_element(change);
     }
 }

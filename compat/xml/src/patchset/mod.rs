@@ -50,6 +50,7 @@ mod arena;
 pub mod changes;
 mod create_v1;
 mod create_v2;
+mod index;
 pub mod tool;
 pub mod tracked;
 pub mod versions;
