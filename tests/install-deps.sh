@@ -4,7 +4,7 @@
 # (for the differential and interop tests) when run as root.
 set -euo pipefail
 
-build_deps=(build-essential pkg-config libxml2-dev libxml2-utils libbz2-dev libqb-dev python3 iproute2 nftables)
+build_deps=(build-essential pkg-config libxml2-dev libxml2-utils libbz2-dev libqb-dev python3 iproute2 nftables pacemaker-dev libcpg-dev)
 reference=(pacemaker pacemaker-cli-utils corosync resource-agents fence-agents crmsh pcs)
 
 missing=()
