@@ -108,7 +108,19 @@ pub fn schedule_unpacked(ws: &mut WorkingSet) -> Element {
     ordering::remote::order_remote_connection_actions(ws);
     ordering::fencing::schedule_fencing_and_shutdowns(ws);
     ordering::apply_orderings(ws);
+    log_all_actions(ws);
     graph::create_graph(ws).xml
+}
+
+/// `log_all_actions`: the reference logs the transition summary before
+/// building the graph; the lookups it makes have side effects (node-less
+/// actions get a node, running resources a started role) that the graph
+/// depends on.
+fn log_all_actions(ws: &mut WorkingSet) {
+    let mut out = output::Out::new(output::Format::None);
+    (out.rsc_width, out.detail_width) = ws.summary_widths;
+    output::summary::output_actions(ws, &mut out);
+    ws.summary_widths = (out.rsc_width, out.detail_width);
 }
 
 /// From a CIB and a time, the transition that brings the cluster to its

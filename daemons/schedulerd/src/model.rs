@@ -612,6 +612,9 @@ pub struct WorkingSet {
     pub messages: Vec<Msg>,
     /// Show allocation scores as they are computed.
     pub show_scores: bool,
+    /// Column widths of the transition summary, which the reference keeps
+    /// in static variables across its log and screen passes.
+    pub summary_widths: (usize, usize),
     /// Index of resources by id (`pe_find_resource` fast path).
     pub rsc_by_id: HashMap<String, Vec<RscId>>,
     /// Operation digests by node and operation key.

@@ -627,7 +627,9 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
                 out.spacer();
             }
             out.begin_list(None, None, "Transition Summary");
+            (out.rsc_width, out.detail_width) = ws.summary_widths;
             pcmk_scheduler::output::summary::output_actions(&mut ws, &mut out);
+            ws.summary_widths = (out.rsc_width, out.detail_width);
             out.end_list();
         }
         flush(&mut out);

@@ -1,7 +1,9 @@
 //! Ticket constraints (lib/pacemaker/pcmk_sched_tickets.c): resources that
 //! may only run (or be promoted) while a ticket is granted.
 
-use super::{expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag};
+use super::{
+    expand_tags_in_sets, find_constraint_resource, tag_to_set, valid_resource_or_tag, RscOrTag,
+};
 use crate::model::{rflags, wsflags, LossPolicy, RscId, RscTicket, Ticket, WorkingSet};
 use crate::unpack::resources::resource_location;
 use crate::util::{Role, INFINITY};
@@ -82,7 +84,14 @@ fn ticket_new(ws: &mut WorkingSet, id: &str) {
 }
 
 /// `rsc_ticket_new`.
-fn rsc_ticket_new(ws: &mut WorkingSet, id: &str, r: RscId, ticket: &str, state: Option<&str>, loss_policy: Option<&str>) {
+fn rsc_ticket_new(
+    ws: &mut WorkingSet,
+    id: &str,
+    r: RscId,
+    ticket: &str,
+    state: Option<&str>,
+    loss_policy: Option<&str>,
+) {
     let state = match state {
         None => "Unknown",
         Some(s) if s.eq_ignore_ascii_case("Started") => "Unknown",
@@ -91,7 +100,10 @@ fn rsc_ticket_new(ws: &mut WorkingSet, id: &str, r: RscId, ticket: &str, state: 
     let role = Role::parse(state);
     let mut policy: Option<LossPolicy> = None;
     let mut loss = loss_policy.map(str::to_owned);
-    if loss.as_deref().is_some_and(|l| l.eq_ignore_ascii_case("fence")) {
+    if loss
+        .as_deref()
+        .is_some_and(|l| l.eq_ignore_ascii_case("fence"))
+    {
         if ws.is_set(wsflags::STONITH_ENABLED) {
             policy = Some(LossPolicy::Fence);
         } else {
@@ -128,7 +140,12 @@ fn rsc_ticket_new(ws: &mut WorkingSet, id: &str, r: RscId, ticket: &str, state: 
 }
 
 /// `unpack_rsc_ticket_set`.
-fn unpack_rsc_ticket_set(ws: &mut WorkingSet, set: XmlId, ticket: &str, loss_policy: Option<&str>) -> bool {
+fn unpack_rsc_ticket_set(
+    ws: &mut WorkingSet,
+    set: XmlId,
+    ticket: &str,
+    loss_policy: Option<&str>,
+) -> bool {
     let Some(set_id) = ws.doc.id(set).map(str::to_owned) else {
         return false;
     };
@@ -146,16 +163,24 @@ fn unpack_rsc_ticket_set(ws: &mut WorkingSet, set: XmlId, ticket: &str, loss_pol
 
 /// `unpack_simple_rsc_ticket`.
 fn unpack_simple_rsc_ticket(ws: &mut WorkingSet, xml_obj: XmlId) {
-    let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else { return };
-    let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else { return };
+    let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        return;
+    };
+    let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else {
+        return;
+    };
     if !ws.tickets.contains_key(&ticket) {
         return;
     }
     let loss = ws.doc.attr(xml_obj, "loss-policy").map(str::to_owned);
     let state = ws.doc.attr(xml_obj, "rsc-role").map(str::to_owned);
     let instance = ws.doc.attr(xml_obj, "rsc-instance").map(str::to_owned);
-    let Some(rsc_id) = ws.doc.attr(xml_obj, "rsc").map(str::to_owned) else { return };
-    let Some(mut r) = find_constraint_resource(ws, &rsc_id) else { return };
+    let Some(rsc_id) = ws.doc.attr(xml_obj, "rsc").map(str::to_owned) else {
+        return;
+    };
+    let Some(mut r) = find_constraint_resource(ws, &rsc_id) else {
+        return;
+    };
     if let Some(inst) = instance {
         if !ws.is_clone(r) {
             return;
@@ -201,15 +226,21 @@ pub fn unpack_rsc_ticket(ws: &mut WorkingSet, xml_obj: XmlId) {
     if ws.doc.id(xml_obj).is_none() {
         return;
     }
-    let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else { return };
+    let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else {
+        return;
+    };
     let loss = ws.doc.attr(xml_obj, "loss-policy").map(str::to_owned);
     ticket_new(ws, &ticket);
-    let Ok(expanded) = unpack_rsc_ticket_tags(ws, xml_obj) else { return };
+    let Ok(expanded) = unpack_rsc_ticket_tags(ws, xml_obj) else {
+        return;
+    };
     let obj = expanded.unwrap_or(xml_obj);
     let sets: Vec<XmlId> = ws.doc.children_named(obj, "resource_set").collect();
     let any_sets = !sets.is_empty();
     for set in sets {
-        let Some(set) = ws.doc.expand_idref(set, ws.cib) else { return };
+        let Some(set) = ws.doc.expand_idref(set, ws.cib) else {
+            return;
+        };
         if !unpack_rsc_ticket_set(ws, set, &ticket, loss.as_deref()) {
             return;
         }
@@ -228,7 +259,10 @@ pub fn require_promotion_tickets(ws: &mut WorkingSet, rsc: RscId) {
         if t.role != Role::Promoted {
             continue;
         }
-        let ok = ws.tickets.get(&t.ticket).is_some_and(|tk| tk.granted && !tk.standby);
+        let ok = ws
+            .tickets
+            .get(&t.ticket)
+            .is_some_and(|tk| tk.granted && !tk.standby);
         if !ok {
             resource_location(ws, rsc, None, -INFINITY, "__stateful_without_ticket__");
         }

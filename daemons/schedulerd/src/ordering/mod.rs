@@ -173,9 +173,9 @@ fn ordering_is_invalid(
 fn rsc_corresponds_to_guest(ws: &WorkingSet, r: RscId, n: usize) -> bool {
     !ws.resources[r].fillers.is_empty()
         && ws.nodes[n]
-        .remote_rsc
-        .and_then(|rr| ws.resources[rr].container)
-        .is_some_and(|c| c == r)
+            .remote_rsc
+            .and_then(|rr| ws.resources[rr].container)
+            .is_some_and(|c| c == r)
 }
 
 /// `pcmk__deduplicate_action_inputs`: inputs sorted by action id

@@ -36,12 +36,23 @@ fn order_start_then_action(ws: &mut WorkingSet, first: RscId, then: ActionId, ex
 fn order_action_then_stop(ws: &mut WorkingSet, first: ActionId, then: RscId, extra: u32) {
     let key = op_key(&ws.resources[then].id, "stop", 0);
     let first_rsc = ws.actions[first].rsc;
-    new_ordering(ws, first_rsc, None, Some(first), Some(then), Some(key), None, oflags::PRESERVE | extra);
+    new_ordering(
+        ws,
+        first_rsc,
+        None,
+        Some(first),
+        Some(then),
+        Some(key),
+        None,
+        oflags::PRESERVE | extra,
+    );
 }
 
 /// `get_remote_node_state`.
 fn remote_node_state(ws: &WorkingSet, n: NodeId) -> ConnState {
-    let Some(remote) = ws.nodes[n].remote_rsc else { return ConnState::Unknown };
+    let Some(remote) = ws.nodes[n].remote_rsc else {
+        return ConnState::Unknown;
+    };
     let r = &ws.resources[remote];
     let cluster_node = ws.current_node(remote);
     if r.next_role == Role::Stopped || r.allocated_to.is_none() {
@@ -98,14 +109,23 @@ fn apply_remote_ordering(ws: &mut WorkingSet, a: ActionId) {
     }
     match task {
         Task::StartRsc | Task::ActionPromote => {
-            let opts = if state == ConnState::Failed { oflags::IMPLIES_THEN } else { oflags::NONE };
+            let opts = if state == ConnState::Failed {
+                oflags::IMPLIES_THEN
+            } else {
+                oflags::NONE
+            };
             order_start_then_action(ws, remote, a, opts);
         }
         Task::StopRsc => {
             if state == ConnState::Alive {
                 order_action_then_stop(ws, a, remote, oflags::IMPLIES_FIRST);
             } else if state == ConnState::Failed {
-                fence_node(ws, node, "resources are active but connection is unrecoverable", false);
+                fence_node(
+                    ws,
+                    node,
+                    "resources are active but connection is unrecoverable",
+                    false,
+                );
             } else if ws.resources[remote].next_role == Role::Stopped {
                 order_action_then_stop(ws, a, remote, oflags::IMPLIES_FIRST);
             } else {
@@ -183,21 +203,47 @@ pub fn order_remote_connection_actions(ws: &mut WorkingSet) {
     }
     for a in (0..ws.actions.len()).rev() {
         let Some(r) = ws.actions[a].rsc else { continue };
-        if ws.resources[r].is_remote_node && ws.actions[a].task.eq_ignore_ascii_case("clear_failcount") {
+        if ws.resources[r].is_remote_node
+            && ws.actions[a].task.eq_ignore_ascii_case("clear_failcount")
+        {
             let key = op_key(&ws.resources[r].id, "start", 0);
-            new_ordering(ws, Some(r), None, Some(a), Some(r), Some(key), None, oflags::OPTIONAL);
+            new_ordering(
+                ws,
+                Some(r),
+                None,
+                Some(a),
+                Some(r),
+                Some(key),
+                None,
+                oflags::OPTIONAL,
+            );
             continue;
         }
-        let Some(node) = ws.actions[a].node else { continue };
+        let Some(node) = ws.actions[a].node else {
+            continue;
+        };
         if !ws.is_guest_or_remote(node) || ws.actions[a].is_set(aflags::PSEUDO) {
             continue;
         }
-        let Some(remote) = ws.nodes[node].remote_rsc else { continue };
+        let Some(remote) = ws.nodes[node].remote_rsc else {
+            continue;
+        };
         if ws.actions[a].task.eq_ignore_ascii_case("start") {
             for ra in ws.resources[r].actions.clone().into_iter().rev() {
-                if ws.actions[ra].node != Some(node) && ws.actions[ra].task.eq_ignore_ascii_case("stop") {
+                if ws.actions[ra].node != Some(node)
+                    && ws.actions[ra].task.eq_ignore_ascii_case("stop")
+                {
                     let key = op_key(&ws.resources[remote].id, "start", 0);
-                    new_ordering(ws, Some(remote), Some(key), None, Some(r), None, Some(ra), oflags::OPTIONAL);
+                    new_ordering(
+                        ws,
+                        Some(remote),
+                        Some(key),
+                        None,
+                        Some(r),
+                        None,
+                        Some(ra),
+                        oflags::OPTIONAL,
+                    );
                 }
             }
         }
@@ -212,5 +258,7 @@ pub fn order_remote_connection_actions(ws: &mut WorkingSet) {
 /// `pcmk__is_failed_remote_node`.
 #[doc(alias = "pcmk__is_failed_remote_node")]
 pub fn is_failed_remote_node(ws: &WorkingSet, n: NodeId) -> bool {
-    ws.is_remote(n) && ws.nodes[n].remote_rsc.is_some() && remote_node_state(ws, n) == ConnState::Failed
+    ws.is_remote(n)
+        && ws.nodes[n].remote_rsc.is_some()
+        && remote_node_state(ws, n) == ConnState::Failed
 }

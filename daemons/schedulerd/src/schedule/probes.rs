@@ -260,7 +260,6 @@ pub fn schedule_probes(ws: &mut WorkingSet) {
     }
 }
 
-
 fn probe_needed_before_action(ws: &WorkingSet, probe: ActionId, then: ActionId) -> bool {
     let (p, t) = (&ws.actions[probe], &ws.actions[then]);
     if t.task.eq_ignore_ascii_case("stonith") && p.node.is_some() && p.node == t.node {

@@ -353,10 +353,16 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
         if ev.interval_ms != 0 {
             ctx.out.list_item(
                 None,
-                &format!("Resource action: {resource:<15} {}={} on {node}", ev.op_type, ev.interval_ms),
+                &format!(
+                    "Resource action: {resource:<15} {}={} on {node}",
+                    ev.op_type, ev.interval_ms
+                ),
             );
         } else {
-            ctx.out.list_item(None, &format!("Resource action: {resource:<15} {} on {node}", ev.op_type));
+            ctx.out.list_item(
+                None,
+                &format!("Resource action: {resource:<15} {} on {node}", ev.op_type),
+            );
         }
     }
     for spec in ctx.op_fail {
@@ -378,19 +384,35 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
                 ev.rc = rc;
                 failed = true;
                 if !ctx.out.is_quiet() {
-                    ctx.out.info(&format!("Pretending action {} failed with rc={rc}", a.id));
+                    ctx.out
+                        .info(&format!("Pretending action {} failed with rc={rc}", a.id));
                 }
                 g.abort_priority = INFINITY;
-                inject::inject_failcount(ctx.out, &mut state, &name, &operation, a.interval_ms, rc, ctx.now);
+                inject::inject_failcount(
+                    ctx.out,
+                    &mut state,
+                    &name,
+                    &operation,
+                    a.interval_ms,
+                    rc,
+                    ctx.now,
+                );
                 break;
             }
             None => {
-                ctx.out.err(&format!("Invalid failed operation '{spec}' (result code must be integer)"));
+                ctx.out.err(&format!(
+                    "Invalid failed operation '{spec}' (result code must be integer)"
+                ));
                 continue;
             }
         }
     }
-    inject::create_history_xml(inject::at_path(&mut state, &hist_path), &mut ev, target_outcome, None);
+    inject::create_history_xml(
+        inject::at_path(&mut state, &hist_path),
+        &mut ev,
+        target_outcome,
+        None,
+    );
     inject::modify_status(ctx.cib, &state);
     Ok(failed)
 }

@@ -56,7 +56,12 @@ fn child_mut<'a>(parent: &'a mut Element, name: &str) -> &'a mut Element {
 /// Paths (child indices) of the descendants of `e` for which `pred` holds,
 /// in document order (an XPath `//...` search).
 fn find_paths(e: &Element, pred: &dyn Fn(&Element) -> bool) -> Vec<Vec<usize>> {
-    fn walk(e: &Element, pred: &dyn Fn(&Element) -> bool, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    fn walk(
+        e: &Element,
+        pred: &dyn Fn(&Element) -> bool,
+        path: &mut Vec<usize>,
+        out: &mut Vec<Vec<usize>>,
+    ) {
         for (i, c) in e.children.iter().enumerate() {
             if let Node::Element(ce) = c {
                 path.push(i);
@@ -98,7 +103,12 @@ fn node_state_paths(cib: &Element, node: &str) -> Vec<Vec<usize>> {
 /// the CIB first (with `uuid`, or the id the configuration gives the
 /// node, or the name) if there is none.
 #[doc(alias = "pcmk__inject_node")]
-pub fn inject_node(cib: &mut Element, node: &str, uuid: Option<&str>, node_config: bool) -> Element {
+pub fn inject_node(
+    cib: &mut Element,
+    node: &str,
+    uuid: Option<&str>,
+    node_config: bool,
+) -> Element {
     if node_config {
         create_node_entry(cib, node);
     }
@@ -107,7 +117,9 @@ pub fn inject_node(cib: &mut Element, node: &str, uuid: Option<&str>, node_confi
             Some(u) => u.to_owned(),
             None => query_node_uuid(cib, node).unwrap_or_else(|| node.to_owned()),
         };
-        let e = Element::new("node_state").with_attr("id", found).with_attr("uname", node);
+        let e = Element::new("node_state")
+            .with_attr("id", found)
+            .with_attr("uname", node);
         status_mut(cib).push_element(e);
     }
     let path = node_state_paths(cib, node).remove(0);
@@ -119,7 +131,10 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
     let nodes = cib.first_element("configuration")?.first_element("nodes")?;
     nodes
         .elements_named("node")
-        .find(|n| n.attr("uname").is_some_and(|u| u.eq_ignore_ascii_case(uname)))
+        .find(|n| {
+            n.attr("uname")
+                .is_some_and(|u| u.eq_ignore_ascii_case(uname))
+        })
         .and_then(|n| n.id().map(str::to_owned))
 }
 
@@ -127,16 +142,28 @@ fn query_node_uuid(cib: &Element, uname: &str) -> Option<String> {
 fn create_node_entry(cib: &mut Element, node: &str) {
     let conf = child_mut(cib, "configuration");
     let nodes = child_mut(conf, "nodes");
-    if nodes.elements_named("node").any(|n| n.attr("uname") == Some(node)) {
+    if nodes
+        .elements_named("node")
+        .any(|n| n.attr("uname") == Some(node))
+    {
         return;
     }
-    nodes.push_element(Element::new("node").with_attr("id", node).with_attr("uname", node));
+    nodes.push_element(
+        Element::new("node")
+            .with_attr("id", node)
+            .with_attr("uname", node),
+    );
 }
 
 /// `pcmk__inject_node_state_change`: a copy of a node's state marked up or
 /// down (to be merged back with [`modify_status`] or [`replace_status`]).
 #[doc(alias = "pcmk__inject_node_state_change")]
-pub fn inject_node_state_change(cib: &mut Element, node: &str, up: bool, node_config: bool) -> Element {
+pub fn inject_node_state_change(
+    cib: &mut Element,
+    node: &str,
+    up: bool,
+    node_config: bool,
+) -> Element {
     let mut state = inject_node(cib, node, None, node_config);
     if up {
         state.set_attr("in_ccm", "true");
@@ -173,7 +200,9 @@ fn expand_plus_plus(target: &mut Element, name: &str, value: &str) {
     match increment {
         None => target.set_attr(name, value),
         Some(inc) => {
-            let v = util::char2score(Some(&old)).saturating_add(inc).min(util::INFINITY);
+            let v = util::char2score(Some(&old))
+                .saturating_add(inc)
+                .min(util::INFINITY);
             target.set_attr(name, v.to_string());
         }
     }
@@ -197,7 +226,9 @@ fn xml_update(target: &mut Element, update: &Element) {
             _ => ("", None),
         };
         let pos = target.children.iter().position(|t| match t {
-            Node::Element(te) => te.name() == c.name() && val.map_or(true, |v| te.attr(href) == Some(v)),
+            Node::Element(te) => {
+                te.name() == c.name() && val.map_or(true, |v| te.attr(href) == Some(v))
+            }
             _ => false,
         });
         let t = match pos {
@@ -242,7 +273,9 @@ pub fn modify_status(cib: &mut Element, update: &Element) {
 fn replace_xml_child(e: &mut Element, update: &Element) -> bool {
     for c in e.children.iter_mut() {
         if let Node::Element(ce) = c {
-            if ce.name().eq_ignore_ascii_case(update.name()) && (update.id().is_none() || ce.id() == update.id()) {
+            if ce.name().eq_ignore_ascii_case(update.name())
+                && (update.id().is_none() || ce.id() == update.id())
+            {
                 *ce = update.clone();
                 return true;
             }
@@ -328,7 +361,9 @@ pub fn resource_history_path(
         return Err(format!("Invalid class for {resource}: {class}"));
     }
     if util::ra_caps::of(Some(class)) & util::ra_caps::PROVIDER != 0 && provider.is_none() {
-        return Err(format!("Please specify the provider for resource {resource}"));
+        return Err(format!(
+            "Please specify the provider for resource {resource}"
+        ));
     }
     let uuid = state.id().unwrap_or("").to_owned();
     if state.first_element("lrm").is_none() {
@@ -336,13 +371,17 @@ pub fn resource_history_path(
     }
     let lrm = state.first_element_mut("lrm").expect("lrm");
     let rs = child_mut(lrm, "lrm_resources");
-    let mut e = Element::new("lrm_resource").with_attr("id", lrm_name).with_attr("class", class);
+    let mut e = Element::new("lrm_resource")
+        .with_attr("id", lrm_name)
+        .with_attr("class", class);
     if let Some(p) = provider {
         e.set_attr("provider", p);
     }
     e.set_attr("type", ty);
     rs.push_element(e);
-    let mut v = find_paths(state, &|x| x.name() == "lrm_resource" && x.id() == Some(lrm_name));
+    let mut v = find_paths(state, &|x| {
+        x.name() == "lrm_resource" && x.id() == Some(lrm_name)
+    });
     Ok(v.pop().expect("just created"))
 }
 

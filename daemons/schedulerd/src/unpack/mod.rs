@@ -75,6 +75,7 @@ impl WorkingSet {
             priority_fencing_delay: 0,
             messages: Vec::new(),
             show_scores: false,
+            summary_widths: (5, 5),
             rsc_by_id: HashMap::new(),
             rsc_by_clone_name: HashMap::new(),
             digest_cache: HashMap::new(),
