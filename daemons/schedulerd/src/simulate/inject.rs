@@ -190,12 +190,10 @@ fn expand_plus_plus(target: &mut Element, name: &str, value: &str) {
     let rest = value.strip_prefix(name).unwrap_or("");
     let increment = if !value.starts_with(name) || rest.len() < 2 {
         None
-    } else if rest == "++" || rest.starts_with("++") {
+    } else if rest.starts_with("++") {
         Some(1)
-    } else if let Some(n) = rest.strip_prefix("+=") {
-        Some(util::char2score(Some(n)))
     } else {
-        None
+        rest.strip_prefix("+=").map(|n| util::char2score(Some(n)))
     };
     match increment {
         None => target.set_attr(name, value),
