@@ -9,6 +9,8 @@
 //! - [`validate`]: [`Validator`], [`Document`], [`Verdict`], [`Message`]:
 //!   RelaxNG validation by libxml2 with messages printed like the
 //!   reference's. Reads grammar files when pointed at a directory.
+//! - [`upgrade`]: `update_validation()` and the 1.x → 2.0 and 2.x → 3.0
+//!   transformations as Rust functions over [`pcmk_xml::Element`].
 //! - `embedded`: the grammars compiled into the crate (default source).
 //! - `ffi`: the libxml2 binding, the crate's only unsafe code.
 //!
@@ -18,9 +20,11 @@
 
 mod embedded;
 mod ffi;
+pub mod upgrade;
 pub mod validate;
 pub mod versions;
 
+pub use upgrade::{update_validation, Update, UpdateStatus};
 pub use validate::{Document, GrammarSource, Message, SchemaError, Validator, Verdict};
 pub use versions::{by_name, known, latest, minimum, Schema};
 

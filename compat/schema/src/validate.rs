@@ -245,6 +245,86 @@ impl Document {
     }
 }
 
+impl Document {
+    /// The libxml2 form of a tree (as Pacemaker validates its in-memory
+    /// documents): serialised with exact escaping and parsed again, without
+    /// a document name.
+    pub fn from_element(e: &pcmk_xml::Element) -> Result<Document, SchemaError> {
+        let mut text = String::with_capacity(4096);
+        write_exact(e, &mut text);
+        Document::parse(&text, None)
+    }
+}
+
+/// Serialise a tree so that libxml2 reads back exactly the same values
+/// (unlike Pacemaker's text form, which rewrites tabs and newlines).
+fn write_exact(e: &pcmk_xml::Element, out: &mut String) {
+    use pcmk_xml::Node;
+    out.push('<');
+    out.push_str(e.name());
+    for a in e.attrs() {
+        out.push(' ');
+        out.push_str(&a.name);
+        out.push_str("=\"");
+        for c in a.value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\t' => out.push_str("&#9;"),
+                '\n' => out.push_str("&#10;"),
+                '\r' => out.push_str("&#13;"),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+    }
+    if e.children.is_empty() {
+        out.push_str("/>");
+        return;
+    }
+    out.push('>');
+    for c in &e.children {
+        match c {
+            Node::Element(child) => write_exact(child, out),
+            Node::Text(t) => {
+                for ch in t.chars() {
+                    match ch {
+                        '&' => out.push_str("&amp;"),
+                        '<' => out.push_str("&lt;"),
+                        '>' => out.push_str("&gt;"),
+                        '\r' => out.push_str("&#13;"),
+                        ch => out.push(ch),
+                    }
+                }
+            }
+            Node::Comment(t) => {
+                out.push_str("<!--");
+                out.push_str(t);
+                out.push_str("-->");
+            }
+            Node::CData(t) => {
+                out.push_str("<![CDATA[");
+                out.push_str(t);
+                out.push_str("]]>");
+            }
+            Node::Pi { target, data } => {
+                out.push_str("<?");
+                out.push_str(target);
+                if !data.is_empty() {
+                    out.push(' ');
+                    out.push_str(data);
+                }
+                out.push_str("?>");
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(e.name());
+    out.push('>');
+}
+
 /// Validates documents against grammars from one [`GrammarSource`], keeping
 /// compiled grammars for reuse (each used by one thread at a time).
 pub struct Validator {

@@ -5,7 +5,8 @@
 //! parts removed or duplicated, sections multiplied; random trees are also
 //! used as patches outright. Each is applied to its source tree with and
 //! without version checking; any result is fine except a panic, and an
-//! error must map to a non-zero return code.
+//! error must map to a non-zero return code. The indexed applier must give
+//! exactly what the plain linear searches give.
 
 #[path = "support/edits.rs"]
 mod edits;
@@ -156,7 +157,10 @@ fn mangled_patches_do_not_panic() {
             mangle(&mut patch, &mut rng, 0);
         }
         for check in [false, true] {
-            match apply_patchset(&a, &patch, check) {
+            let plain = patchset::apply_patchset_unindexed(&a, &patch, check);
+            let indexed = apply_patchset(&a, &patch, check);
+            assert_eq!(indexed, plain, "seed {seed}: indexes change the outcome");
+            match indexed {
                 Ok(_) => applied += 1,
                 Err(e) => {
                     assert_ne!(e.rc(), Rc::OK, "seed {seed}: {e}");

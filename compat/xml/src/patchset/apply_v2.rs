@@ -9,12 +9,14 @@
 use crate::tree::{Element, Node};
 
 use super::arena::{Arena, Id, Kind, DOC};
+use super::index::LiveIndex;
 use super::versions::element_int;
 use super::PatchError;
 
 /// Apply the changes of `patch` to `doc`. On error the document may be
-/// partly changed, as with the reference.
-pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchError> {
+/// partly changed, as with the reference. `indexed` finds path steps
+/// through a [`LiveIndex`] rather than by scanning (same answers).
+pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element, indexed: bool) -> Result<(), PatchError> {
     let mut result = Ok(());
     let mut fail = |e: PatchError| {
         if result.is_ok() {
@@ -22,6 +24,7 @@ pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
         }
     };
     let mut deferred: Vec<(&Element, Id)> = Vec::new();
+    let mut index = LiveIndex::default();
 
     for change in patch.elements() {
         let Some(op) = change.attr("operation") else {
@@ -33,9 +36,15 @@ pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
                 position = p;
             }
         }
-        let found = change
-            .attr("path")
-            .and_then(|path| search_v2_xpath(doc, path, position));
+        let found =
+            change.attr("path").and_then(|path| {
+                search_v2_xpath(doc, path, position, |doc, parent, name, id, position| {
+                    match position {
+                        None if indexed => index.find(doc, parent, name, id),
+                        _ => first_matching_child(doc, parent, name, id, position),
+                    }
+                })
+            });
         let Some(target) = found else {
             if op != "delete" {
                 fail(PatchError::NoMatch {
@@ -53,6 +62,7 @@ pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
                         // Park it after the last sibling for now.
                         doc.unlink(target);
                         doc.append(parent, target);
+                        index.touched(doc, parent, target);
                     }
                 }
             }
@@ -78,6 +88,9 @@ pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
                     doc.nodes[target].attrs.clear();
                     for a in attrs {
                         doc.set_prop(target, &a.name, &a.value);
+                    }
+                    if let Some(parent) = doc.nodes[target].parent {
+                        index.touched(doc, parent, target);
                     }
                 }
             }
@@ -148,7 +161,15 @@ pub(crate) fn apply_v2(doc: &mut Arena, patch: &Element) -> Result<(), PatchErro
 /// `[@id='...` (anything else is ignored), and `position` (when not
 /// negative) selects among comments at the last step. A path that does not
 /// start with `/` names the document itself.
-pub(crate) fn search_v2_xpath(doc: &Arena, key: &str, position: i32) -> Option<Id> {
+///
+/// `step` finds a parent's first child by name, id and, for comments,
+/// position ([`first_matching_child`], or an index giving the same).
+pub(crate) fn search_v2_xpath(
+    doc: &Arena,
+    key: &str,
+    position: i32,
+    mut step: impl FnMut(&Arena, Id, &str, Option<&str>, Option<i32>) -> Option<Id>,
+) -> Option<Id> {
     let mut target = DOC;
     let mut current: &str = key;
     loop {
@@ -187,7 +208,7 @@ pub(crate) fn search_v2_xpath(doc: &Arena, key: &str, position: i32) -> Option<I
         } else {
             None
         };
-        target = first_matching_child(doc, target, tag, id, step_position)?;
+        target = step(doc, target, tag, id, step_position)?;
         match remainder {
             Some(r) => current = r,
             None => return Some(target),
@@ -223,6 +244,10 @@ fn first_matching_child(
 mod tests {
     use super::*;
 
+    fn search(doc: &Arena, key: &str, position: i32) -> Option<Id> {
+        search_v2_xpath(doc, key, position, first_matching_child)
+    }
+
     #[test]
     fn paths_resolve_like_sscanf() {
         let root = crate::parse(
@@ -236,24 +261,21 @@ mod tests {
         let nodes = kids[1];
         let n_ab = doc.visible_children(nodes)[0];
         let n_a = doc.visible_children(nodes)[1];
-        assert_eq!(search_v2_xpath(&doc, "/cib", -1), Some(cib));
-        assert_eq!(search_v2_xpath(&doc, "cib", -1), Some(DOC));
-        assert_eq!(search_v2_xpath(&doc, "/cib//x", -1), Some(cib));
+        assert_eq!(search(&doc, "/cib", -1), Some(cib));
+        assert_eq!(search(&doc, "cib", -1), Some(DOC));
+        assert_eq!(search(&doc, "/cib//x", -1), Some(cib));
         // Blanks end the path; the id is read up to them.
         assert_eq!(
-            search_v2_xpath(&doc, "/cib/configuration/nodes/node[@id='a b']", -1),
+            search(&doc, "/cib/configuration/nodes/node[@id='a b']", -1),
             Some(n_a)
         );
         // A predicate other than [@id='...'] is ignored.
         assert_eq!(
-            search_v2_xpath(&doc, "/cib/configuration/nodes/node[@uname='x']", -1),
+            search(&doc, "/cib/configuration/nodes/node[@uname='x']", -1),
             Some(n_ab)
         );
-        assert_eq!(
-            search_v2_xpath(&doc, "/cib/configuration/comment", 2),
-            Some(kids[2])
-        );
-        assert_eq!(search_v2_xpath(&doc, "/cib/configuration/comment", 1), None);
-        assert_eq!(search_v2_xpath(&doc, "/cib/[x", -1), None);
+        assert_eq!(search(&doc, "/cib/configuration/comment", 2), Some(kids[2]));
+        assert_eq!(search(&doc, "/cib/configuration/comment", 1), None);
+        assert_eq!(search(&doc, "/cib/[x", -1), None);
     }
 }

@@ -8,6 +8,8 @@
 //!   parent while `skip` flags are being set (a Fenwick tree over the
 //!   children), and the k-th child not skipped, which is what an exact
 //!   comment match comes down to.
+//! - [`LiveIndex`]: `first_matching_xml_child` by name and id while a
+//!   patch is being applied (children deleted, moved, their ids modified).
 
 use std::collections::HashMap;
 
@@ -161,6 +163,104 @@ impl Positions {
     }
 }
 
+/// What a path step looks for: a name, or a name and an id.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+enum Key {
+    Name(String),
+    NameId(String, String),
+}
+
+/// The children a key has matched, in document order, from `start` on;
+/// stale ones (since deleted or changed) are skipped when met. `dirty`
+/// asks for a rescan (a child with this key was added or moved).
+#[derive(Default)]
+struct Candidates {
+    ids: Vec<Id>,
+    start: usize,
+    dirty: bool,
+}
+
+/// First-match lookups among the children of parents of a document that
+/// is being changed. After changing a node's place or attributes, call
+/// [`LiveIndex::touched`]; removals need nothing.
+#[derive(Default)]
+pub(crate) struct LiveIndex {
+    parents: HashMap<Id, HashMap<Key, Candidates>>,
+}
+
+fn keys_of(a: &Arena, c: Id) -> Option<(Key, Option<Key>)> {
+    if !a.is_visible(c) {
+        return None;
+    }
+    let name = a.name(c).to_owned();
+    let with_id = a
+        .id_attr(c)
+        .map(|id| Key::NameId(name.clone(), id.to_owned()));
+    Some((Key::Name(name), with_id))
+}
+
+fn key_matches(a: &Arena, c: Id, key: &Key) -> bool {
+    match key {
+        Key::Name(n) => a.is_visible(c) && a.name(c) == n,
+        Key::NameId(n, id) => a.is_visible(c) && a.name(c) == n && a.id_attr(c) == Some(id),
+    }
+}
+
+impl LiveIndex {
+    /// The first child of `parent` named `name` (with id `id` when given).
+    pub fn find(&mut self, a: &Arena, parent: Id, name: &str, id: Option<&str>) -> Option<Id> {
+        let keys = self.parents.entry(parent).or_insert_with(|| {
+            let mut keys: HashMap<Key, Candidates> = HashMap::new();
+            for &c in &a.nodes[parent].children {
+                if let Some((k1, k2)) = keys_of(a, c) {
+                    keys.entry(k1).or_default().ids.push(c);
+                    if let Some(k2) = k2 {
+                        keys.entry(k2).or_default().ids.push(c);
+                    }
+                }
+            }
+            keys
+        });
+        let key = match id {
+            None => Key::Name(name.to_owned()),
+            Some(id) => Key::NameId(name.to_owned(), id.to_owned()),
+        };
+        let entry = keys.get_mut(&key)?;
+        if entry.dirty {
+            entry.ids = a.nodes[parent]
+                .children
+                .iter()
+                .copied()
+                .filter(|&c| key_matches(a, c, &key))
+                .collect();
+            entry.start = 0;
+            entry.dirty = false;
+        }
+        while let Some(&c) = entry.ids.get(entry.start) {
+            if a.nodes[c].parent == Some(parent) && key_matches(a, c, &key) {
+                return Some(c);
+            }
+            // Gone or changed for good (a return would have marked it).
+            entry.start += 1;
+        }
+        None
+    }
+
+    /// `child` (now under `parent`) was added, moved or had its attributes
+    /// replaced: its keys need a rescan.
+    pub fn touched(&mut self, a: &Arena, parent: Id, child: Id) {
+        let Some(keys) = self.parents.get_mut(&parent) else {
+            return;
+        };
+        if let Some((k1, k2)) = keys_of(a, child) {
+            keys.entry(k1).or_default().dirty = true;
+            if let Some(k2) = k2 {
+                keys.entry(k2).or_default().dirty = true;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +305,33 @@ mod tests {
         for &k in &kids {
             assert_eq!(idx.find(&a, k), a.find_match(r, &a, k, false));
         }
+    }
+
+    #[test]
+    fn live_index_follows_changes() {
+        let root = crate::parse(r#"<r><a id="1"/><a id="2"/><b/><a id="1" n="2"/></r>"#).unwrap();
+        let mut a = Arena::from_root(&root);
+        let r = a.root().unwrap();
+        let kids = a.visible_children(r);
+        let mut idx = LiveIndex::default();
+        assert_eq!(idx.find(&a, r, "a", Some("1")), Some(kids[0]));
+        assert_eq!(idx.find(&a, r, "a", None), Some(kids[0]));
+        a.unlink(kids[0]);
+        assert_eq!(idx.find(&a, r, "a", Some("1")), Some(kids[3]));
+        assert_eq!(idx.find(&a, r, "a", None), Some(kids[1]));
+        // Park kids[1] at the end: "a" now first matches kids[3].
+        a.unlink(kids[1]);
+        a.append(r, kids[1]);
+        idx.touched(&a, r, kids[1]);
+        assert_eq!(idx.find(&a, r, "a", None), Some(kids[3]));
+        // Change an id.
+        a.set_prop(kids[2], "id", "9");
+        idx.touched(&a, r, kids[2]);
+        assert_eq!(idx.find(&a, r, "b", Some("9")), Some(kids[2]));
+        a.set_prop(kids[3], "id", "7");
+        idx.touched(&a, r, kids[3]);
+        assert_eq!(idx.find(&a, r, "a", Some("1")), None);
+        assert_eq!(idx.find(&a, r, "a", Some("7")), Some(kids[3]));
+        assert_eq!(idx.find(&a, r, "c", None), None);
     }
 }

@@ -163,6 +163,26 @@ pub fn apply_patchset(
     patch: &Element,
     check_version: bool,
 ) -> Result<Element, PatchError> {
+    apply(xml, patch, check_version, true)
+}
+
+/// [`apply_patchset`] with the plain linear searches of the C code instead
+/// of indexes: tests check that both give the same answers.
+#[doc(hidden)]
+pub fn apply_patchset_unindexed(
+    xml: &Element,
+    patch: &Element,
+    check_version: bool,
+) -> Result<Element, PatchError> {
+    apply(xml, patch, check_version, false)
+}
+
+fn apply(
+    xml: &Element,
+    patch: &Element,
+    check_version: bool,
+    indexed: bool,
+) -> Result<Element, PatchError> {
     let format = versions::patch_format(patch);
     if check_version {
         patch_version_check(xml, patch).map_err(|rc| {
@@ -176,7 +196,7 @@ pub fn apply_patchset(
     let mut doc = arena::Arena::from_root(xml);
     match format {
         1 => apply_v1::apply_v1(&mut doc, patch)?,
-        2 => apply_v2::apply_v2(&mut doc, patch)?,
+        2 => apply_v2::apply_v2(&mut doc, patch, indexed)?,
         f => return Err(PatchError::UnknownFormat(f)),
     }
     let result = doc
