@@ -85,12 +85,10 @@ async fn serve(mut conn: IpcConnection, cib: Arc<Mutex<Element>>, log: Log) {
             .unwrap()
             .push((operation.clone(), req.flags.0, options));
         match operation.as_str() {
-            op::REGISTER => {
-                if req.flags.has(IpcFlags::CLIENT_RESPONSE) {
-                    client
-                        .send_xml(req.id, &message::register_reply(client.uuid()), req.flags)
-                        .expect("register reply");
-                }
+            op::REGISTER if req.flags.has(IpcFlags::CLIENT_RESPONSE) => {
+                client
+                    .send_xml(req.id, &message::register_reply(client.uuid()), req.flags)
+                    .expect("register reply");
             }
             op::NOTIFY => {
                 client
@@ -210,7 +208,8 @@ fn reference_cibadmin_against_our_server() {
                 "cannot create a network namespace (need root): {e}"
             ));
         }
-        Ok(scenario())
+        scenario();
+        Ok(())
     })
     .join()
     .expect("scenario thread");
