@@ -20,5 +20,8 @@ pub mod sync;
 pub mod timer;
 
 pub use node::{Totem, TotemEvent};
-pub use srp::{ConfChgKind, Destination, MembState, NodeId, Srp, SrpConfig, SrpEvent, Transmit};
+pub use srp::{
+    ConfChgKind, Destination, GatherFrom, MembState, NodeId, Srp, SrpConfig, SrpEvent, SrpStats,
+    Transmit,
+};
 pub use timer::Timer;

@@ -8,7 +8,7 @@ use std::time::Instant;
 use totem_wire::{Codec, Endian, GroupMessage, RingId, SyncMessage, WireError};
 
 use crate::pg::{Assembler, NoRoom};
-use crate::srp::{ConfChgKind, NodeId, Srp, SrpConfig, SrpEvent, Transmit};
+use crate::srp::{ConfChgKind, GatherFrom, NodeId, Srp, SrpConfig, SrpEvent, Transmit};
 use crate::sync::{SyncAction, SyncEngine};
 
 /// What a node reports to its owner.
@@ -43,6 +43,20 @@ pub enum TotemEvent {
     /// A sync step for a local service (init, process, activate, abort) or
     /// the end of synchronisation.
     Sync(SyncAction),
+    /// GATHER was entered (the reason is what the reference logs).
+    Gather(GatherFrom),
+    /// A new ring is operational: "A new membership (..) was formed."
+    Formed {
+        /// The ring.
+        ring_id: RingId,
+        /// Nodes that joined.
+        joined: Vec<NodeId>,
+        /// Nodes that left.
+        left: Vec<NodeId>,
+        /// Left nodes whose LEAVE was not seen ("Failed to receive the
+        /// leave message.").
+        failed: Vec<NodeId>,
+    },
 }
 
 /// One corosync node's Totem stack.
@@ -130,10 +144,28 @@ impl Totem {
         self.srp.leave();
     }
 
+    /// Whether a message of `bytes` fits in totempg's queue now.
+    pub fn room_for(&self, bytes: usize) -> bool {
+        self.srp.room_for(bytes)
+    }
+
+    /// Force GATHER (runtime.force_gather).
+    pub fn force_gather(&mut self, now: Instant) {
+        self.srp.force_gather(now);
+        self.pump();
+    }
+
+    /// Whether the sync engine is running.
+    pub fn sync_in_progress(&self) -> bool {
+        self.sync.in_progress()
+    }
+
     fn pump(&mut self) {
         loop {
             let mut progressed = false;
-            while let Some(ev) = self.srp.poll_event() {
+            // One SRP event at a time, then the sync actions it caused, so
+            // that services see sync_init before the ring is announced.
+            if let Some(ev) = self.srp.poll_event() {
                 progressed = true;
                 self.on_srp_event(ev);
             }
@@ -216,7 +248,18 @@ impl Totem {
             }
             SrpEvent::StoreRingId(r) => self.events.push_back(TotemEvent::StoreRingId(r)),
             SrpEvent::WaitingTransAck(w) => self.waiting_trans = w,
-            SrpEvent::GatherEntered(_) => {}
+            SrpEvent::GatherEntered(from) => self.events.push_back(TotemEvent::Gather(from)),
+            SrpEvent::Operational {
+                ring_id,
+                joined,
+                left,
+                failed,
+            } => self.events.push_back(TotemEvent::Formed {
+                ring_id,
+                joined,
+                left,
+                failed,
+            }),
         }
     }
 }

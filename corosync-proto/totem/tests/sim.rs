@@ -190,7 +190,7 @@ impl Sim {
                 TotemEvent::Sync(totem::sync::SyncAction::Completed) => Some(Rec::SyncDone(
                     self.ring.get(&id).copied().unwrap_or_default(),
                 )),
-                TotemEvent::Sync(_) => None,
+                TotemEvent::Sync(_) | TotemEvent::Gather(_) | TotemEvent::Formed { .. } => None,
             };
             if let Some(r) = rec {
                 self.trace

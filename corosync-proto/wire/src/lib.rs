@@ -7,6 +7,7 @@
 //! - [`pg`]: totempg frames (packing, fragment flags) and group headers — totempg.c.
 //! - [`sync`]: the sync engine's barrier and service-list messages — sync.c.
 //! - [`service`]: cluster messages of cpg, votequorum, cmap and cfg.
+//! - [`ipc`]: the local IPC structures of cmap, cpg, quorum, votequorum, cfg.
 //! - [`layout`]: sizes and offsets of the C structures (checked against the
 //!   reference headers with gcc in `tests/tests/totem_layout.rs`).
 //!
@@ -16,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+pub mod ipc;
 pub mod layout;
 pub mod pg;
 pub mod service;

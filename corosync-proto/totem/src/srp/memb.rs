@@ -88,6 +88,7 @@ impl Srp {
     }
 
     pub(super) fn memb_state_consensus_timeout_expired(&mut self, now: Instant) {
+        self.stats.consensus_timeouts += 1;
         if self.consensus_agreed() {
             self.consensus_reset();
             self.consensus_set(self.my_id);
@@ -126,6 +127,8 @@ impl Srp {
         self.consensus_reset();
         self.consensus_set(self.my_id);
         self.state = MembState::Gather;
+        self.stats.gather_entered += 1;
+        self.stats.continuous_gather += 1;
         self.events.push_back(SrpEvent::GatherEntered(from));
     }
 
@@ -198,6 +201,7 @@ impl Srp {
             bytes: SrpMessage::CommitToken(ct.clone()).encode(),
         };
         self.orf_token_retransmit = Some(tx.clone());
+        self.stats.memb_commit_token_tx += 1;
         self.out.push_back(tx);
         self.reset_token_retransmit_timeout(now);
     }
@@ -219,6 +223,7 @@ impl Srp {
             .push_back(SrpEvent::StoreRingId(self.my_ring_id));
         self.token_ring_id_seq = self.my_ring_id.seq;
         self.state = MembState::Commit;
+        self.stats.commit_entered += 1;
         self.commit_token_send(now, &mut ct);
         self.commit_token = Some(ct);
         self.reset_token_timeout(now);
@@ -295,6 +300,7 @@ impl Srp {
         self.reset_token_timeout(now);
         self.reset_token_retransmit_timeout(now);
         self.state = MembState::Recovery;
+        self.stats.recovery_entered += 1;
     }
 
     fn deliver_messages_from_recovery_to_regular(&mut self) {
@@ -368,8 +374,22 @@ impl Srp {
         self.my_high_delivered = i;
         self.regular_sort_queue.release(self.my_high_delivered);
         self.last_released = self.my_high_delivered;
+        let failed: Vec<NodeId> = self
+            .my_left_memb_list
+            .iter()
+            .copied()
+            .filter(|n| !self.my_leave_memb_list.contains(n))
+            .collect();
+        self.events.push_back(SrpEvent::Operational {
+            ring_id: self.my_ring_id,
+            joined: set_subtract(&self.my_new_memb_list, &self.my_trans_memb_list),
+            left: self.my_left_memb_list.clone(),
+            failed,
+        });
         self.my_leave_memb_list.clear();
         self.state = MembState::Operational;
+        self.stats.operational_entered += 1;
+        self.stats.continuous_gather = 0;
         self.my_received_flg = true;
         self.my_old_ring_id = self.my_ring_id;
     }
