@@ -250,10 +250,15 @@ impl Document {
     /// documents): serialised with exact escaping and parsed again, without
     /// a document name.
     pub fn from_element(e: &pcmk_xml::Element) -> Result<Document, SchemaError> {
-        let mut text = String::with_capacity(4096);
-        write_exact(e, &mut text);
-        Document::parse(&text, None)
+        Document::parse(&exact_text(e), None)
     }
+}
+
+/// A tree as XML text libxml2 reads back exactly.
+pub(crate) fn exact_text(e: &pcmk_xml::Element) -> String {
+    let mut text = String::with_capacity(4096);
+    write_exact(e, &mut text);
+    text
 }
 
 /// Serialise a tree so that libxml2 reads back exactly the same values
