@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use atrium_tests::lab::{self, Lab, LabConfig, Stack};
 use atrium_tests::skip;
 use pcmk_msg::cib::{
-    call_options as opt, notify, CibClient, CibNotification, CibRequest, ConnType,
+    call_options as opt, notify, AsyncCibClient, CibClient, CibNotification, CibRequest, ConnType,
 };
 use pcmk_msg::cluster::{ClusterEndpoint, ClusterEvent};
 use pcmk_msg::cpg_msg::MsgType;
@@ -266,22 +266,89 @@ fn cib_client_against_real_based() {
         nodes.map(|o| o.to_unformatted())
     );
 
-    cpg_envelope_from_based(&lab, &cib);
-    performance(&lab, &cib);
-    lab.down().expect("teardown");
-}
-
-/// Join based's CPG group ("cib") and decode what the real CIB manager
-/// broadcasts when cibadmin changes the CIB.
-fn cpg_envelope_from_based(lab: &Lab, cib: &CibClient) {
-    // A runtime whose threads all live in the node's namespaces.
-    let rt = in_node(lab, 1, || {
+    // A runtime whose threads all live in the node's namespaces (tasks
+    // spawned on it connect from there).
+    let rt = in_node(&lab, 1, || {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
+            .worker_threads(2)
             .enable_all()
             .build()
             .expect("runtime")
     });
+    async_client(&rt);
+    cpg_envelope_from_based(&lab, &rt, &cib);
+    performance(&lab, &cib);
+    lab.down().expect("teardown");
+}
+
+/// The async client: concurrent calls, notifications on a channel.
+fn async_client(rt: &tokio::runtime::Runtime) {
+    let task = rt.spawn(async {
+        let c = std::sync::Arc::new(
+            AsyncCibClient::signon("atrium-msg-async", ConnType::Command)
+                .await
+                .expect("async sign-on"),
+        );
+        let mut notes = c.notifications().expect("notification stream");
+        assert!(c.notifications().is_none(), "the stream is handed out once");
+        c.register_notification(notify::DIFF, true)
+            .await
+            .expect("subscribe");
+        // Twenty overlapping queries, each answered by its own reply.
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let c = c.clone();
+            let section = if i % 2 == 0 { "nodes" } else { "crm_config" };
+            set.spawn(async move {
+                let r = c.query(Some(section), 0).await.expect("query");
+                (section, r)
+            });
+        }
+        while let Some(done) = set.join_next().await {
+            let (section, r) = done.expect("task");
+            assert_eq!(r.rc, 0);
+            assert_eq!(
+                r.output.map(|o| o.name().to_owned()).as_deref(),
+                Some(section)
+            );
+        }
+        let data = xml(r#"<cluster_property_set id="atrium-async"/>"#);
+        let r = c
+            .call(
+                &CibRequest::new("cib_create")
+                    .section("crm_config")
+                    .data(&data),
+            )
+            .await
+            .expect("create");
+        assert_eq!(r.rc, 0);
+        let n = loop {
+            let n = tokio::time::timeout(Duration::from_secs(20), notes.recv())
+                .await
+                .expect("a notification in time")
+                .expect("stream open");
+            if n.diff()
+                .is_some_and(|d| d.to_unformatted().contains("atrium-async"))
+            {
+                break n;
+            }
+        };
+        assert_eq!(
+            (n.kind.as_str(), n.op.as_str(), n.rc),
+            (notify::DIFF, "cib_create", 0)
+        );
+        let r = c
+            .delete(Some("crm_config"), Some(&data), opt::SYNC_CALL)
+            .await
+            .expect("delete");
+        assert_eq!(r.rc, 0);
+    });
+    rt.block_on(task).expect("async client task");
+}
+
+/// Join based's CPG group ("cib") and decode what the real CIB manager
+/// broadcasts when cibadmin changes the CIB.
+fn cpg_envelope_from_based(lab: &Lab, rt: &tokio::runtime::Runtime, cib: &CibClient) {
     let ep = rt
         .block_on(async { tokio::spawn(ClusterEndpoint::connect("cib", Some("n1"))).await })
         .expect("task")
