@@ -550,6 +550,20 @@ pub struct RscTicket {
 /// informational line (`out->info`, hidden by `--quiet`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Msg {
+    /// `node-weight`: a placement score (`function: rsc allocation score
+    /// on node: score`).
+    Score {
+        function: String,
+        rsc: String,
+        node: String,
+        score: String,
+    },
+    /// `promotion-score`.
+    Promotion {
+        rsc: String,
+        node: Option<String>,
+        score: String,
+    },
     Item(String),
     Info(String),
 }

@@ -444,13 +444,12 @@ fn set_instance_role(ws: &mut WorkingSet, instance: RscId, count: &mut i32) {
     let clone = ws.uber_parent(instance);
     let chosen_node = rscfns::location(ws, instance, None, 0);
     if ws.show_scores {
-        let line = format!(
-            "{} promotion score on {}: {}",
-            ws.resources[instance].id,
-            chosen_node.map_or("none", |n| ws.nodes[n].uname.as_str()),
-            util::readable_score(ws.resources[instance].sort_index)
-        );
-        ws.messages.push(crate::model::Msg::Item(line));
+        let msg = crate::model::Msg::Promotion {
+            rsc: ws.resources[instance].id.clone(),
+            node: chosen_node.map(|n| ws.nodes[n].uname.clone()),
+            score: util::readable_score(ws.resources[instance].sort_index),
+        };
+        ws.messages.push(msg);
     }
     let mut chosen = None;
     if ws.resources[instance].sort_index < 0 {

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use pcmk_results::{CrmExit, Rc};
 use pcmk_scheduler::iso8601::{self, CrmTime};
-use pcmk_scheduler::model::{wsflags, Msg, WorkingSet};
+use pcmk_scheduler::model::{wsflags, WorkingSet};
 use pcmk_scheduler::output::status::{print_cluster_status, section, show};
 use pcmk_scheduler::output::{Format, Out, Stream};
 use pcmk_scheduler::simulate::consumer::{run_graph, GraphStatus, SimContext};
@@ -19,6 +19,7 @@ use pcmk_scheduler::simulate::{inject_scheduler_input, Injections};
 use pcmk_tools::app::{self, Tool};
 use pcmk_tools::goption::Value;
 use pcmk_tools::options::{Arg, CommandSpec, OptionEntry, OptionGroup, OutputSpec};
+use pcmk_tools::output::XmlElement;
 use pcmk_xml::Element;
 
 const OPERATIONS: &[OptionEntry] = &[
@@ -378,10 +379,21 @@ fn main() -> ExitCode {
             .stack_size(512 << 20)
             .spawn(move || {
                 let _ = argv;
-                run(opts, quiet, verbosity, xml, none)
+                run_all(opts, quiet, verbosity, xml, none)
             })
             .expect("thread");
-        let (status, err) = handle.join().unwrap_or((CrmExit::SOFTWARE, None));
+        let (status, err, doc, errors) =
+            handle
+                .join()
+                .unwrap_or((CrmExit::SOFTWARE, None, None, Vec::new()));
+        if let Some(doc) = doc {
+            for child in doc.elements() {
+                tool.out.xml_add(to_cli_xml(child));
+            }
+        }
+        for e in errors {
+            tool.out.err(e);
+        }
         if let Some(e) = err {
             tool.set_error(e);
         }
@@ -389,8 +401,62 @@ fn main() -> ExitCode {
     })
 }
 
+/// Our XML tree as the CLI machinery's element type.
+fn to_cli_xml(e: &Element) -> XmlElement {
+    let mut x = XmlElement::new(e.name());
+    for a in e.attrs() {
+        x.set_attr(&a.name, a.value.clone());
+    }
+    let text = e.text();
+    if !text.is_empty() {
+        x.add_text(text);
+    }
+    for c in e.elements() {
+        x.add_child(to_cli_xml(c));
+    }
+    x
+}
+
+/// [`run`] with its output object; for XML, the document body and the
+/// error messages are handed back for the CLI machinery to print.
+fn run_all(
+    o: Opts,
+    quiet: bool,
+    verbosity: u32,
+    xml: bool,
+    none: bool,
+) -> (CrmExit, Option<String>, Option<Element>, Vec<String>) {
+    let format = if xml {
+        Format::Xml
+    } else if none {
+        Format::None
+    } else {
+        Format::Text {
+            fancy: o.flags & (SHOW_SCORES | SHOW_UTILIZATION) == 0,
+        }
+    };
+    let mut out = Out::new(format);
+    out.quiet = quiet;
+    let (status, err) = run(o, verbosity, &mut out);
+    if xml {
+        let errors: Vec<String> = out
+            .take_chunks()
+            .into_iter()
+            .filter(|(s, _)| *s == Stream::Stderr)
+            .flat_map(|(_, t)| t.lines().map(str::to_owned).collect::<Vec<_>>())
+            .collect();
+        (status, err, Some(out.xml_root()), errors)
+    } else {
+        flush(&mut out);
+        (status, err, None, Vec::new())
+    }
+}
+
 /// Write what the output object collected to the real streams.
 fn flush(out: &mut Out) {
+    if out.is_xml() {
+        return;
+    }
     for (stream, text) in out.take_chunks() {
         match stream {
             Stream::Stdout => {
@@ -488,26 +554,15 @@ fn unpack(cib: &Element, now: CrmTime, o: &Opts) -> WorkingSet {
 }
 
 /// `pcmk__simulate` and the rest of `main`.
-fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit, Option<String>) {
+fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
     let mut o = o;
     if verbosity > 0 {
         o.flags |= VERBOSE;
     }
-    let format = if xml {
-        Format::Xml
-    } else if none {
-        Format::None
-    } else {
-        Format::Text {
-            fancy: o.flags & (SHOW_SCORES | SHOW_UTILIZATION) == 0,
-        }
-    };
-    let mut out = Out::new(format);
-    out.quiet = quiet;
 
     if let Some(dir) = o.test_dir.clone() {
-        profile_dir(&dir, o.repeat, &o, &mut out);
-        flush(&mut out);
+        profile_dir(&dir, o.repeat, &o, out);
+        flush(out);
         return (CrmExit::OK, None);
     }
     let Some(xml_file) = o.xml_file.clone() else {
@@ -527,12 +582,12 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
     };
 
     // Current cluster status
-    let now = effective_date(&cib, o.use_date.as_deref(), true, &mut out);
+    let now = effective_date(&cib, o.use_date.as_deref(), true, out);
     let mut ws = unpack(&cib, now, &o);
     let mut printed = false;
     if !out.is_quiet() {
         if ws.is_set(wsflags::MAINTENANCE_MODE) {
-            printed = pcmk_scheduler::output::status::maint_mode(&ws, &mut out);
+            printed = pcmk_scheduler::output::status::maint_mode(&ws, out);
         }
         if ws.disabled_resources != 0 || ws.blocked_resources != 0 {
             if printed {
@@ -550,7 +605,7 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
         };
         print_cluster_status(
             &mut ws,
-            &mut out,
+            out,
             show,
             o.section,
             "Current cluster status",
@@ -558,16 +613,16 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
         );
         printed = true;
     }
-    flush(&mut out);
+    flush(out);
 
     if o.inj.any() {
         if printed {
             out.spacer();
         }
-        inject_scheduler_input(&ws, &mut cib, &mut out, &o.inj, now_epoch());
+        inject_scheduler_input(&ws, &mut cib, out, &o.inj, now_epoch());
         printed = true;
-        flush(&mut out);
-        let now = effective_date(&cib, o.use_date.as_deref(), true, &mut out);
+        flush(out);
+        let now = effective_date(&cib, o.use_date.as_deref(), true, out);
         ws = unpack(&cib, now, &o);
     }
 
@@ -597,16 +652,11 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
         let graph = pcmk_scheduler::schedule_unpacked(&mut ws);
         if title.is_some() {
             for m in std::mem::take(&mut ws.messages) {
-                match m {
-                    Msg::Item(line) => out.list_item(None, &line),
-                    Msg::Info(line) => {
-                        out.info(&line);
-                    }
-                }
+                pcmk_scheduler::output::print_message(out, &m);
             }
             out.end_list();
         }
-        flush(&mut out);
+        flush(out);
         if let Some(f) = &o.graph_file {
             if write_file(f, &graph.to_formatted()).is_err() {
                 return (Rc::GRAPH_ERROR.to_exit(), None);
@@ -628,11 +678,11 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
             }
             out.begin_list(None, None, "Transition Summary");
             (out.rsc_width, out.detail_width) = ws.summary_widths;
-            pcmk_scheduler::output::summary::output_actions(&mut ws, &mut out);
+            pcmk_scheduler::output::summary::output_actions(&mut ws, out);
             ws.summary_widths = (out.rsc_width, out.detail_width);
             out.end_list();
         }
-        flush(&mut out);
+        flush(out);
 
         if o.flags & SIMULATE != 0 {
             if printed {
@@ -646,7 +696,7 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
                 let mut ctx = SimContext {
                     ws: &ws,
                     cib: &mut cib,
-                    out: &mut out,
+                    out: out,
                     op_fail: &o.inj.op_fail,
                     now: now_epoch(),
                     node_config,
@@ -661,22 +711,15 @@ fn run(o: Opts, quiet: bool, verbosity: u32, xml: bool, none: bool) -> (CrmExit,
             if !out.is_quiet() {
                 out.end_list();
             }
-            flush(&mut out);
+            flush(out);
             if !out.is_quiet() {
-                let now = effective_date(&cib, o.use_date.as_deref(), true, &mut out);
+                let now = effective_date(&cib, o.use_date.as_deref(), true, out);
                 let mut ws2 = unpack(&cib, now, &o);
-                print_cluster_status(
-                    &mut ws2,
-                    &mut out,
-                    0,
-                    o.section,
-                    "Revised Cluster Status",
-                    true,
-                );
+                print_cluster_status(&mut ws2, out, 0, o.section, "Revised Cluster Status", true);
             }
         }
     }
-    flush(&mut out);
+    flush(out);
     if let Some(f) = &output_file {
         if std::fs::write(f, cib.to_formatted()).is_err() {
             return (

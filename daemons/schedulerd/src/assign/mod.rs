@@ -424,14 +424,13 @@ fn show_weights_of(ws: &mut WorkingSet, r: RscId, comment: &str, table: Option<&
         util::numeric_strcasecmp(&ws.nodes[a.node].uname, &ws.nodes[b.node].uname)
     });
     for n in list {
-        let line = format!(
-            "{}: {} allocation score on {}: {}",
-            comment,
-            ws.resources[r].id,
-            ws.nodes[n.node].uname,
-            util::readable_score(n.weight)
-        );
-        ws.messages.push(crate::model::Msg::Item(line));
+        let msg = crate::model::Msg::Score {
+            function: comment.to_owned(),
+            rsc: ws.resources[r].id.clone(),
+            node: ws.nodes[n.node].uname.clone(),
+            score: util::readable_score(n.weight),
+        };
+        ws.messages.push(msg);
     }
     for c in ws.resources[r].children.clone() {
         show_weights_of(ws, c, comment, None);

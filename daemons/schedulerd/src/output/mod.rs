@@ -10,6 +10,7 @@
 //! - [`resources`]: one resource (primitive, group, clone, bundle).
 //! - [`summary`]: the transition summary (`pcmk__output_actions`).
 
+pub mod events;
 pub mod resources;
 pub mod status;
 pub mod summary;
@@ -78,6 +79,16 @@ const SUBSTITUTIONS: &[(&str, &str)] = &[
     ("Transition Summary", "actions"),
     ("Utilization Information", "utilizations"),
 ];
+
+fn build(name: &str, attrs: &[(&str, Option<&str>)]) -> Element {
+    let mut e = Element::new(name);
+    for (k, v) in attrs {
+        if let Some(v) = v {
+            e.set_attr(k, *v);
+        }
+    }
+    e
+}
 
 impl Out {
     pub fn new(format: Format) -> Out {
@@ -251,6 +262,32 @@ impl Out {
         }
     }
 
+    /// XML: a leaf element under the current parent; attributes whose value
+    /// is `None` are left out (`pcmk__output_create_xml_node`).
+    pub fn xml_leaf(&mut self, name: &str, attrs: &[(&str, Option<&str>)]) {
+        if self.is_xml() {
+            let e = build(name, attrs);
+            self.xml_add(e);
+        }
+    }
+
+    /// XML: an element that becomes the parent of what follows
+    /// (`pcmk__output_xml_create_parent`), until [`Out::xml_close`].
+    pub fn xml_open(&mut self, name: &str, attrs: &[(&str, Option<&str>)]) {
+        if self.is_xml() {
+            let e = build(name, attrs);
+            self.xml.push(e);
+        }
+    }
+
+    /// XML: close the element opened last.
+    pub fn xml_close(&mut self) {
+        if self.is_xml() && self.xml.len() > 1 {
+            let e = self.xml.pop().expect("open element");
+            self.xml_add(e);
+        }
+    }
+
     /// Add a finished element under the current XML parent.
     pub fn xml_add(&mut self, e: Element) {
         if let Some(p) = self.xml.last_mut() {
@@ -274,5 +311,60 @@ impl Out {
             self.end_list();
         }
         self.xml[0].clone()
+    }
+}
+
+/// Print one line the scheduler produced while scheduling
+/// (`node-weight`, `promotion-score`, other list items, `out->info`).
+pub fn print_message(out: &mut Out, m: &crate::model::Msg) {
+    use crate::model::Msg;
+    match m {
+        Msg::Score {
+            function,
+            rsc,
+            node,
+            score,
+        } => {
+            if out.is_xml() {
+                out.xml_leaf(
+                    "node_weight",
+                    &[
+                        ("function", Some(function)),
+                        ("node", Some(node)),
+                        ("score", Some(score)),
+                        ("id", Some(rsc)),
+                    ],
+                );
+            } else {
+                out.list_item(
+                    None,
+                    &format!("{function}: {rsc} allocation score on {node}: {score}"),
+                );
+            }
+        }
+        Msg::Promotion { rsc, node, score } => {
+            if out.is_xml() {
+                out.xml_leaf(
+                    "promotion_score",
+                    &[
+                        ("id", Some(rsc)),
+                        ("score", Some(score)),
+                        ("node", node.as_deref()),
+                    ],
+                );
+            } else {
+                out.list_item(
+                    None,
+                    &format!(
+                        "{rsc} promotion score on {}: {score}",
+                        node.as_deref().unwrap_or("none")
+                    ),
+                );
+            }
+        }
+        Msg::Item(line) => out.list_item(None, line),
+        Msg::Info(line) => {
+            out.info(line);
+        }
     }
 }

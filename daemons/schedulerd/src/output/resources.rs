@@ -231,8 +231,65 @@ pub fn native_output_string(
     s
 }
 
+/// `pe__resource_xml`.
+fn primitive_xml(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    let rsc = &ws.resources[r];
+    let class = ws.doc.attr(rsc.xml, "class").unwrap_or("(null)");
+    let prov = ws.doc.attr(rsc.xml, "provider");
+    let ty = ws.doc.attr(rsc.xml, "type").unwrap_or("(null)");
+    let ra = format!(
+        "{class}{}{}:{ty}",
+        if prov.is_some() { ":" } else { "" },
+        prov.unwrap_or("")
+    );
+    let pending = show_opts & show::PENDING != 0;
+    let b = |v: bool| if v { "true" } else { "false" };
+    let running = rsc.running_on.len().to_string();
+    let lock = rsc.lock_node.map(|n| ws.nodes[n].uname.as_str());
+    out.xml_open(
+        "resource",
+        &[
+            ("id", Some(ws.printable_id(r))),
+            ("resource_agent", Some(&ra)),
+            ("role", Some(displayable_state(ws, r, pending))),
+            (
+                "target_role",
+                rsc.meta.get("target-role").map(String::as_str),
+            ),
+            ("active", Some(b(rscfns::active(ws, r, true)))),
+            ("orphaned", Some(b(rsc.is_set(rflags::ORPHAN)))),
+            ("blocked", Some(b(rsc.is_set(rflags::BLOCK)))),
+            ("managed", Some(b(rsc.is_set(rflags::MANAGED)))),
+            ("failed", Some(b(rsc.is_set(rflags::FAILED)))),
+            (
+                "failure_ignored",
+                Some(b(rsc.is_set(rflags::FAILURE_IGNORED))),
+            ),
+            ("nodes_running_on", Some(&running)),
+            ("pending", if pending { pending_task(ws, r) } else { None }),
+            ("locked_to", lock),
+        ],
+    );
+    for &n in &rsc.running_on {
+        let d = &ws.nodes[n];
+        out.xml_leaf(
+            "node",
+            &[
+                ("name", Some(&d.uname)),
+                ("id", Some(&d.id)),
+                ("cached", Some(b(d.online))),
+            ],
+        );
+    }
+    out.xml_close();
+    true
+}
+
 /// `pe__resource_text` → `pe__common_output_text`.
 fn primitive(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    if out.is_xml() {
+        return primitive_xml(ws, out, r, show_opts);
+    }
     let rsc = &ws.resources[r];
     if util::is_true(rsc.meta.get("internal_rsc").map(String::as_str))
         && show_opts & show::IMPLICIT_RSCS == 0
@@ -254,8 +311,41 @@ fn primitive(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     true
 }
 
+/// `pe__group_xml`.
+fn group_xml(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    let show_inactive = show_opts & show::INACTIVE_RSCS != 0;
+    let count = ws.resources[r].children.len().to_string();
+    let b = |v: bool| if v { "true" } else { "false" };
+    let mut printed = false;
+    for &c in &ws.resources[r].children {
+        if !(rscfns::active(ws, c, false) || show_inactive) {
+            continue;
+        }
+        if !printed {
+            printed = true;
+            out.xml_open(
+                "group",
+                &[
+                    ("id", Some(&ws.resources[r].id)),
+                    ("number_resources", Some(&count)),
+                    ("managed", Some(b(ws.resources[r].is_set(rflags::MANAGED)))),
+                    ("disabled", Some(b(ws.resource_is_disabled(r)))),
+                ],
+            );
+        }
+        print_resource(ws, out, c, show_opts);
+    }
+    if printed {
+        out.xml_close();
+    }
+    printed
+}
+
 /// `pe__group_default`.
 fn group(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    if out.is_xml() {
+        return group_xml(ws, out, r, show_opts);
+    }
     let active = rscfns::active(ws, r, true);
     let partially = rscfns::active(ws, r, false);
     let show_inactive = show_opts & show::INACTIVE_RSCS != 0;
@@ -354,8 +444,52 @@ fn cmp_node_names(ws: &WorkingSet, list: &mut [NodeId]) {
     list.sort_by(|&a, &b| util::numeric_strcasecmp(&ws.nodes[a].uname, &ws.nodes[b].uname));
 }
 
+/// `pe__clone_xml`.
+fn clone_xml(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    let rsc = &ws.resources[r];
+    let b = |v: bool| if v { "true" } else { "false" };
+    let target_role = rsc.meta.get("target-role").or_else(|| {
+        rsc.children
+            .first()
+            .and_then(|&c| ws.resources[c].meta.get("target-role"))
+    });
+    let mut printed = false;
+    for &c in &rsc.children {
+        if rscfns::active(ws, c, false) && ws.resources[c].running_on.is_empty() {
+            continue;
+        }
+        if !printed {
+            printed = true;
+            out.xml_open(
+                "clone",
+                &[
+                    ("id", Some(&rsc.id)),
+                    ("multi_state", Some(b(rsc.is_set(rflags::PROMOTABLE)))),
+                    ("unique", Some(b(rsc.is_set(rflags::UNIQUE)))),
+                    ("managed", Some(b(rsc.is_set(rflags::MANAGED)))),
+                    ("disabled", Some(b(ws.resource_is_disabled(r)))),
+                    ("failed", Some(b(rsc.is_set(rflags::FAILED)))),
+                    (
+                        "failure_ignored",
+                        Some(b(rsc.is_set(rflags::FAILURE_IGNORED))),
+                    ),
+                    ("target_role", target_role.map(String::as_str)),
+                ],
+            );
+        }
+        print_resource(ws, out, c, show_opts);
+    }
+    if printed {
+        out.xml_close();
+    }
+    printed
+}
+
 /// `pe__clone_default`.
 fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
+    if out.is_xml() {
+        return clone_xml(ws, out, r, show_opts);
+    }
     let rsc = &ws.resources[r];
     let mut printed = false;
     let mut stopped: BTreeMap<String, String> = BTreeMap::new();

@@ -127,8 +127,75 @@ fn node_kind(ws: &WorkingSet, n: NodeId) -> &'static str {
     }
 }
 
+/// `get_node_feature_set`.
+fn node_feature_set(ws: &WorkingSet, n: NodeId) -> Option<&str> {
+    let d = &ws.nodes[n];
+    if d.online && !ws.is_guest_or_remote(n) {
+        Some(
+            d.attrs
+                .get("#feature-set")
+                .map_or("<3.15.1", String::as_str),
+        )
+    } else {
+        None
+    }
+}
+
+/// The `node` message, XML form.
+fn node_message_xml(ws: &WorkingSet, out: &mut Out, n: NodeId, full: bool) {
+    let d = &ws.nodes[n];
+    if !full {
+        out.xml_open("node", &[("name", Some(&d.uname))]);
+        return;
+    }
+    let b = |v: bool| if v { "true" } else { "false" };
+    let kind = match d.kind {
+        crate::model::NodeType::Member => "member",
+        crate::model::NodeType::Remote => "remote",
+        crate::model::NodeType::Ping => "ping",
+    };
+    let health = match node_health(ws, n) {
+        h if h < 0 => "red",
+        0 => "yellow",
+        _ => "green",
+    };
+    let running = d.running_rsc.len().to_string();
+    let guest = if ws.is_guest(n) {
+        d.remote_rsc
+            .and_then(|r| ws.resources[r].container)
+            .map(|c| ws.resources[c].id.as_str())
+    } else {
+        None
+    };
+    out.xml_leaf(
+        "node",
+        &[
+            ("name", Some(&d.uname)),
+            ("id", Some(&d.id)),
+            ("online", Some(b(d.online))),
+            ("standby", Some(b(d.standby))),
+            ("standby_onfail", Some(b(d.standby_onfail))),
+            ("maintenance", Some(b(d.maintenance))),
+            ("pending", Some(b(d.pending))),
+            ("unclean", Some(b(d.unclean))),
+            ("health", Some(health)),
+            ("feature_set", node_feature_set(ws, n)),
+            ("shutdown", Some(b(d.shutdown))),
+            ("expected_up", Some(b(d.expected_up))),
+            ("is_dc", Some(b(d.is_dc))),
+            ("resources_running", Some(&running)),
+            ("type", Some(kind)),
+            ("id_as_resource", guest),
+        ],
+    );
+}
+
 /// The `node` message, text form.
 fn node_message(ws: &WorkingSet, out: &mut Out, n: NodeId, show: u32, full: bool) {
+    if out.is_xml() {
+        node_message_xml(ws, out, n, full);
+        return;
+    }
     let name = node_display_name(ws, n, show & show::NODE_ID != 0);
     if full {
         let mut s = format!("{} {}: {}", node_kind(ws, n), name, node_text_status(ws, n));
@@ -158,8 +225,16 @@ fn add_word(list: &mut Option<String>, word: &str) {
     }
 }
 
-/// `node-list`, text form.
+/// `node-list`, text form (XML: every node).
 fn node_list(ws: &WorkingSet, out: &mut Out, show: u32, print_spacer: bool) -> bool {
+    if out.is_xml() {
+        out.begin_list(None, None, "nodes");
+        for &n in &ws.node_list {
+            node_message_xml(ws, out, n, true);
+        }
+        out.end_list();
+        return true;
+    }
     let mut printed = false;
     let (mut online, mut online_remote, mut online_guest, mut offline, mut offline_remote) =
         (None, None, None, None, None);
@@ -255,7 +330,7 @@ fn resource_list(ws: &WorkingSet, out: &mut Out, show: u32, print_spacer: bool) 
             rc = true;
         }
     }
-    if !rc {
+    if !rc && !out.is_xml() {
         if !printed_header {
             if print_spacer {
                 out.spacer();
@@ -346,6 +421,18 @@ fn node_attribute_list(ws: &mut WorkingSet, out: &mut Out, show: u32, print_spac
             let value = ws.nodes[n].attrs.get(&name).cloned();
             let running = ws.nodes[n].running_rsc.clone();
             let extra = add_extra_info(ws, n, &running, &name);
+            if out.is_xml() {
+                let expected = extra.map(|e| e.to_string());
+                out.xml_leaf(
+                    "attribute",
+                    &[
+                        ("name", Some(&name)),
+                        ("value", value.as_deref()),
+                        ("expected", expected.as_deref()),
+                    ],
+                );
+                continue;
+            }
             let v = value.as_deref().unwrap_or("(null)");
             let line = match extra {
                 Some(expected) => {

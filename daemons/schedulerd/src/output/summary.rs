@@ -54,6 +54,10 @@ fn rsc_action_item(
         out.detail_width = details.len();
     }
     let runnable = ws.actions[action].is_set(aflags::RUNNABLE);
+    if out.is_xml() {
+        rsc_action_item_xml(ws, out, change, r, origin, destination, runnable, source);
+        return true;
+    }
     let reason = match &ws.actions[source].reason {
         Some(r) if !runnable => Some(format!("due to {r} (blocked)")),
         Some(r) => Some(format!("due to {r}")),
@@ -70,6 +74,74 @@ fn rsc_action_item(
     );
     out.list_item(None, &line);
     true
+}
+
+/// `rsc-action-item`, XML form.
+fn rsc_action_item_xml(
+    ws: &WorkingSet,
+    out: &mut Out,
+    change: &str,
+    r: RscId,
+    origin: Option<NodeId>,
+    destination: Option<NodeId>,
+    runnable: bool,
+    source: ActionId,
+) {
+    let rsc = &ws.resources[r];
+    let need_role = rsc.role > Role::Started || rsc.next_role > Role::Unpromoted;
+    let same_host = origin.is_some() && origin == destination;
+    let same_role = rsc.role == rsc.next_role;
+    let name = |n: Option<NodeId>| n.map(|n| ws.nodes[n].uname.as_str());
+    let (role, next) = (Some(rsc.role.as_str()), Some(rsc.next_role.as_str()));
+    let change = change.to_ascii_lowercase();
+    let mut attrs: Vec<(&str, Option<&str>)> =
+        vec![("action", Some(&change)), ("resource", Some(&rsc.id))];
+    if need_role && origin.is_none() {
+        attrs.extend([
+            ("role", role),
+            ("next-role", next),
+            ("dest", name(destination)),
+        ]);
+    } else if origin.is_none() {
+        attrs.push(("node", name(destination)));
+    } else if need_role && destination.is_none() {
+        attrs.extend([("role", role), ("node", name(origin))]);
+    } else if destination.is_none() {
+        attrs.push(("node", name(origin)));
+    } else if need_role && same_role && same_host {
+        attrs.extend([("role", role), ("source", name(origin))]);
+    } else if same_role && same_host {
+        attrs.push(("source", name(origin)));
+    } else if need_role && same_role {
+        attrs.extend([
+            ("source", name(origin)),
+            ("dest", name(destination)),
+            ("role", role),
+        ]);
+    } else if same_role {
+        attrs.extend([("source", name(origin)), ("dest", name(destination))]);
+    } else if same_host {
+        attrs.extend([
+            ("role", role),
+            ("next-role", next),
+            ("source", name(origin)),
+        ]);
+    } else {
+        attrs.extend([
+            ("role", role),
+            ("source", name(origin)),
+            ("next-role", next),
+            ("dest", name(destination)),
+        ]);
+    }
+    let reason = ws.actions[source].reason.as_deref();
+    match reason {
+        Some(r) if !runnable => attrs.extend([("reason", Some(r)), ("blocked", Some("true"))]),
+        Some(r) => attrs.push(("reason", Some(r))),
+        None if !runnable => attrs.push(("blocked", Some("true"))),
+        None => {}
+    }
+    out.xml_leaf("rsc_action", &attrs);
 }
 
 fn first(v: Vec<ActionId>) -> Option<ActionId> {

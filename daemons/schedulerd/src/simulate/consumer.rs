@@ -227,16 +227,7 @@ fn simulate_action(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Resu
         Kind::Pseudo => {
             let node = a.xml.attr("on_node");
             let task = a.xml.attr("operation_key").unwrap_or("");
-            if !ctx.out.is_quiet() {
-                ctx.out.list_item(
-                    None,
-                    &format!(
-                        "Pseudo action:   {task}{}{}",
-                        if node.is_some() { " on " } else { "" },
-                        node.unwrap_or("")
-                    ),
-                );
-            }
+            crate::output::events::pseudo_action(ctx.out, node, task);
             Ok(false)
         }
         Kind::Cluster => {
@@ -246,17 +237,8 @@ fn simulate_action(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Resu
                 simulate_fencing(ctx, a, &node);
                 return Ok(false);
             }
-            if !ctx.out.is_quiet() {
-                match a.xml.first_element("primitive").and_then(|p| p.id()) {
-                    Some(rid) => ctx.out.list_item(
-                        None,
-                        &format!("Cluster action:  {task} for {rid} on {node}"),
-                    ),
-                    None => ctx
-                        .out
-                        .list_item(None, &format!("Cluster action:  {task} on {node}")),
-                }
-            }
+            let rid = a.xml.first_element("primitive").and_then(|p| p.id());
+            crate::output::events::cluster_action(ctx.out, &node, &task, rid);
             Ok(false)
         }
         Kind::Rsc => simulate_resource(ctx, g, a),
@@ -265,9 +247,7 @@ fn simulate_action(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Resu
 
 fn simulate_fencing(ctx: &mut SimContext<'_>, a: &GAction, target: &str) {
     let op = a.param("CRM_meta_stonith_action").unwrap_or("(null)");
-    if !ctx.out.is_quiet() {
-        ctx.out.list_item(None, &format!("Fencing {target} ({op})"));
-    }
+    crate::output::events::fencing_action(ctx.out, target, op);
     if !op.eq_ignore_ascii_case("on") {
         let mut state = inject::inject_node_state_change(ctx.cib, target, false, ctx.node_config);
         state.set_attr("crm-debug-origin", "simulate_fencing_action");
@@ -298,12 +278,7 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
         }
     }
     if operation.eq_ignore_ascii_case("delete") || operation.eq_ignore_ascii_case("meta-data") {
-        if !ctx.out.is_quiet() {
-            ctx.out.list_item(
-                None,
-                &format!("Resource action: {resource:<15} {operation} on {node}"),
-            );
-        }
+        crate::output::events::rsc_action(ctx.out, &resource, &operation, &node, 0);
         return Ok(false);
     }
     let class = action_rsc.attr("class").map(str::to_owned);
@@ -349,22 +324,7 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
         t_rcchange: ctx.now,
         params: Some(a.params.clone()),
     };
-    if !ctx.out.is_quiet() {
-        if ev.interval_ms != 0 {
-            ctx.out.list_item(
-                None,
-                &format!(
-                    "Resource action: {resource:<15} {}={} on {node}",
-                    ev.op_type, ev.interval_ms
-                ),
-            );
-        } else {
-            ctx.out.list_item(
-                None,
-                &format!("Resource action: {resource:<15} {} on {node}", ev.op_type),
-            );
-        }
-    }
+    crate::output::events::rsc_action(ctx.out, &resource, &ev.op_type, &node, ev.interval_ms);
     for spec in ctx.op_fail {
         let key = format!("{resource}_{}_{}@{node}=", ev.op_type, ev.interval_ms);
         let mut matched = None;

@@ -385,17 +385,9 @@ pub fn resource_history_path(
 
 /// `inject_transient_attr`.
 fn inject_transient_attr(out: &mut Out, state: &mut Element, name: &str, value: &str) {
-    if !out.is_quiet() {
-        // the reference works on a detached copy of the node state, so
-        // the path it prints is always the same
-        out.list_item(
-            None,
-            &format!(
-                "Injecting attribute {name}={value} into /node_state '{}'",
-                state.id().unwrap_or("")
-            ),
-        );
-    }
+    // the reference works on a detached copy of the node state, so the
+    // path it prints is always the same
+    crate::output::events::attr(out, name, value, "/node_state", state.id().unwrap_or(""));
     let uuid = state.id().unwrap_or("").to_owned();
     if state.first_element("transient_attributes").is_none() {
         state.push_element(Element::new("transient_attributes").with_attr("id", uuid.clone()));

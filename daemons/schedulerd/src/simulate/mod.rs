@@ -112,9 +112,7 @@ fn inject_action(
     now: i64,
     node_config: bool,
 ) {
-    if !out.is_quiet() {
-        out.list_item(None, &format!("Injecting {spec} into the configuration"));
-    }
+    crate::output::events::spec(out, spec);
     let Some((key, rest)) = spec.split_once('@') else {
         out.err(&format!(
             "Invalid operation spec: {spec}.  Only found 1 fields"
@@ -192,15 +190,7 @@ pub fn inject_scheduler_input(
     now: i64,
 ) {
     let node_config = !inj.node_up.is_empty();
-    if !out.is_quiet() {
-        out.begin_list(None, None, "Performing Requested Modifications");
-        if let Some(q) = &inj.quorum {
-            out.list_item(None, &format!("Setting quorum: {q}"));
-        }
-        if let Some(w) = &inj.watchdog {
-            out.list_item(None, &format!("Setting watchdog: {w}"));
-        }
-    }
+    crate::output::events::modify_config(out, inj.quorum.as_deref(), inj.watchdog.as_deref());
     if let Some(q) = &inj.quorum {
         cib.set_attr("have-quorum", q.clone());
     }
@@ -208,25 +198,19 @@ pub fn inject_scheduler_input(
         set_cluster_option(cib, "have-watchdog", w);
     }
     for node in &inj.node_up {
-        if !out.is_quiet() {
-            out.list_item(None, &format!("Bringing node {node} online"));
-        }
+        crate::output::events::modify_node(out, "Online", node);
         let state = inject::inject_node_state_change(cib, node, true, node_config);
         inject::modify_status(cib, &state);
     }
     for node in &inj.node_down {
-        if !out.is_quiet() {
-            out.list_item(None, &format!("Taking node {node} offline"));
-        }
+        crate::output::events::modify_node(out, "Offline", node);
         let state = inject::inject_node_state_change(cib, node, false, node_config);
         inject::modify_status(cib, &state);
         inject::remove_node_children(cib, node, "lrm");
         inject::remove_node_children(cib, node, "transient_attributes");
     }
     for node in &inj.node_fail {
-        if !out.is_quiet() {
-            out.list_item(None, &format!("Failing node {node}"));
-        }
+        crate::output::events::modify_node(out, "Failing", node);
         let mut state = inject::inject_node_state_change(cib, node, true, node_config);
         state.set_attr("in_ccm", "false");
         inject::modify_status(cib, &state);
@@ -238,13 +222,7 @@ pub fn inject_scheduler_input(
         (&inj.ticket_activate, "Activating", "standby", false),
     ] {
         for t in list {
-            if !out.is_quiet() {
-                if verb == "Standby" {
-                    out.list_item(None, &format!("Making ticket {t} standby"));
-                } else {
-                    out.list_item(None, &format!("{verb} ticket {t}"));
-                }
-            }
+            crate::output::events::modify_ticket(out, verb, t);
             set_ticket_attr(cib, t, attr, value);
         }
     }
@@ -252,6 +230,10 @@ pub fn inject_scheduler_input(
         inject_action(ws, cib, out, spec, now, node_config);
     }
     if !out.is_quiet() {
-        out.end_list();
+        if out.is_xml() {
+            out.xml_close();
+        } else {
+            out.end_list();
+        }
     }
 }
