@@ -358,6 +358,9 @@ pub fn decode(b: &[u8]) -> Result<CpgMessage, MessageError> {
     let payload = &b[HEADER_SIZE..HEADER_SIZE + payload_size];
     let mut data = if is_compressed && size > 0 {
         bz2::decompress(payload, size).map_err(MessageError::Decompress)?
+    } else if size == 0 {
+        // Compressed with no text: the reference would hand the raw bytes on.
+        return Err(MessageError::BadSize("compressed message without a size"));
     } else {
         if (size > 1 && payload[size - 2] == 0) || payload[size - 1] != 0 {
             return Err(MessageError::NotTerminated);

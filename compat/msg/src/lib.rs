@@ -29,4 +29,7 @@ pub mod error;
 pub mod ipc;
 pub mod message;
 
+#[cfg(test)]
+mod robustness;
+
 pub use error::{Error, MessageError};

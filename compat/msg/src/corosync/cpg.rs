@@ -296,7 +296,7 @@ impl Dispatcher {
                 if kind == partial::FIRST {
                     // A new first piece drops any interrupted assembly.
                     self.assembly
-                        .insert(key, (msglen, Vec::with_capacity(msglen.min(64 << 20))));
+                        .insert(key, (msglen, Vec::with_capacity(msglen.min(4 << 20))));
                 }
                 let Some((total, buf)) = self.assembly.get_mut(&key) else {
                     return Ok(None);
