@@ -696,7 +696,7 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
                 let mut ctx = SimContext {
                     ws: &ws,
                     cib: &mut cib,
-                    out: out,
+                    out,
                     op_fail: &o.inj.op_fail,
                     now: now_epoch(),
                     node_config,
