@@ -253,6 +253,8 @@ fn cib_client_against_real_based() {
         );
     }
 
+    bump_patch_upgrade(&lab, &cib);
+
     // The read-only service answers queries the same way.
     let ro = in_node(&lab, 1, || {
         CibClient::signon("atrium-msg-ro", ConnType::Query)
@@ -279,6 +281,77 @@ fn cib_client_against_real_based() {
     cpg_envelope_from_based(&lab, &rt, &cib);
     performance(&lab, &cib);
     lab.down().expect("teardown");
+}
+
+/// The CIB generation (admin_epoch, epoch, num_updates) cibadmin shows.
+fn generation(lab: &Lab) -> (u64, u64, u64) {
+    let (_, cib) = cibadmin(lab, &["-Q"]);
+    let cib = cib.expect("cibadmin -Q");
+    let n = |a| cib.attr(a).and_then(|v| v.parse().ok()).unwrap_or(0);
+    (n("admin_epoch"), n("epoch"), n("num_updates"))
+}
+
+/// bump, apply_diff (a patch made by the reference crm_diff) and upgrade.
+fn bump_patch_upgrade(lab: &Lab, cib: &CibClient) {
+    let before = generation(lab);
+    assert_eq!(cib.bump(opt::SYNC_CALL).expect("bump").rc, 0);
+    let after = generation(lab);
+    assert_eq!(
+        (after.0, after.1),
+        (before.0, before.1 + 1),
+        "bump raises epoch"
+    );
+
+    if let Some(crm_diff) = atrium_tests::reference("crm_diff") {
+        let old = cib.query(None, opt::SYNC_CALL).unwrap().output.unwrap();
+        let mut new = old.clone();
+        // A newer epoch, as an edited CIB would carry.
+        let epoch: u64 = old.attr("epoch").and_then(|e| e.parse().ok()).unwrap_or(0);
+        new.set_attr("epoch", (epoch + 1).to_string());
+        new.first_element_mut("configuration")
+            .and_then(|c| c.first_element_mut("crm_config"))
+            .expect("crm_config")
+            .push_element(xml(
+                r#"<cluster_property_set id="atrium-patch"><nvpair id="atrium-patch-a" name="atrium-p" value="9"/></cluster_property_set>"#,
+            ));
+        let dir = std::env::temp_dir().join(format!("atrium-msg-patch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (o, n) = (dir.join("old.xml"), dir.join("new.xml"));
+        std::fs::write(&o, old.to_unformatted()).unwrap();
+        std::fs::write(&n, new.to_unformatted()).unwrap();
+        let out = atrium_tests::run(
+            &crm_diff,
+            &["-o", o.to_str().unwrap(), "-n", n.to_str().unwrap()],
+            None,
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        let patch = pcmk_xml::parse(&out.stdout).expect("crm_diff prints a patch");
+        let r = cib.apply_diff(&patch, opt::SYNC_CALL).expect("apply_diff");
+        assert_eq!(r.rc, 0, "apply_diff: {r:?}");
+        let (_, cfg) = cibadmin(lab, &["-Q", "-o", "crm_config"]);
+        assert_eq!(
+            nvpair_value(&cfg.unwrap(), "atrium-patch-a").as_deref(),
+            Some("9")
+        );
+        // The same patch again no longer applies (its source version is gone).
+        let again = cib.apply_diff(&patch, opt::SYNC_CALL).expect("apply_diff");
+        assert_ne!(again.rc, 0);
+        let victim = Element::new("cluster_property_set").with_attr("id", "atrium-patch");
+        assert_eq!(
+            cib.delete(Some("crm_config"), Some(&victim), 0).unwrap().rc,
+            0
+        );
+    } else {
+        eprintln!("apply_diff check skipped: the reference crm_diff is not installed");
+    }
+
+    // Upgrading a CIB already at the newest schema: the CIB manager
+    // answers -pcmk_err_schema_unchanged (211), which `cibadmin --upgrade`
+    // then reports as success.
+    let r = cib.upgrade(opt::SYNC_CALL).expect("upgrade");
+    assert_eq!(r.rc, -211, "upgrade: {r:?}");
+    let (code, _) = cibadmin(lab, &["--upgrade", "--force"]);
+    assert_eq!(code, 0);
 }
 
 /// The async client: concurrent calls, notifications on a channel.
