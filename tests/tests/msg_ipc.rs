@@ -171,6 +171,41 @@ fn scenario() {
     echoed.set_name("echo");
     assert_eq!(echoed.to_unformatted(), text);
 
+    // Beyond the reference: a reply that stays above the 128 KiB default
+    // even compressed still reaches a client that negotiated 512 KiB (the
+    // reference server gives up with EMSGSIZE).
+    let wide = IpcClient::connect_with(
+        SERVICE,
+        &ConnectOptions {
+            max_size: 512 * 1024,
+            ..opts()
+        },
+    )
+    .expect("connect");
+    assert_eq!(wide.max_size(), 512 * 1024);
+    let mut x: u64 = 0x1234_5678;
+    let noise: String = (0..300_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + (x % 26) as u8)
+        })
+        .collect();
+    let noisy = Element::new("echo").with_attr("noise", noise.as_str());
+    let r = wide
+        .send_raw(
+            &noisy,
+            IpcFlags::CLIENT_RESPONSE,
+            Some(Duration::from_secs(10)),
+        )
+        .expect("send")
+        .expect("response");
+    assert!(r.header.flags.has(IpcFlags::COMPRESSED));
+    assert!(r.header.size_compressed as usize > header::DEFAULT_BUFFER_SIZE);
+    assert_eq!(r.xml().unwrap().attr("noise"), Some(noise.as_str()));
+    drop(wide);
+
     // Acks only exist for clients waiting for a response.
     let ack = client
         .send(
