@@ -35,7 +35,7 @@ pub struct RequestSpec<'a> {
 /// `create_request_adv`: element `create_request_adv`, attributes origin,
 /// t="crmd", version, subt="request", reference
 /// `<task>-<sys_from>-<time>-<n>`, crm_task, crm_sys_to, crm_sys_from,
-/// [crm_host_to], payload in `<crm_xml>`. `now` is seconds since the epoch.
+/// `crm_host_to` (optional), payload in `<crm_xml>`. `now` is seconds since the epoch.
 #[doc(alias = "create_request_adv")]
 pub fn create_request(spec: &RequestSpec<'_>, now: i64) -> Element {
     let n = REF_COUNTER.fetch_add(1, Ordering::Relaxed);
