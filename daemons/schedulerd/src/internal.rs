@@ -13,7 +13,7 @@ pub fn internal_constraints(ws: &mut WorkingSet, r: RscId) {
         Variant::Native => primitive_internal_constraints(ws, r),
         Variant::Group => group_internal_constraints(ws, r),
         Variant::Clone => clone_internal_constraints(ws, r),
-        Variant::Container => {}
+        Variant::Container => bundle_internal_constraints(ws, r),
     }
 }
 
@@ -407,5 +407,66 @@ fn clone_internal_constraints(ws: &mut WorkingSet, r: RscId) {
     }
     if ws.resources[r].is_set(rflags::PROMOTABLE) {
         crate::promotable::order_promotable_instances(ws, r);
+    }
+}
+
+/// `pcmk__bundle_internal_constraints`.
+#[doc(alias = "pcmk__bundle_internal_constraints")]
+pub fn bundle_internal_constraints(ws: &mut WorkingSet, r: RscId) {
+    let Some(data) = ws.resources[r].bundle.clone() else { return };
+    if let Some(child) = data.child {
+        order_resource_actions(ws, r, "start", child, "start", oflags::IMPLIES_FIRST_PRINTED);
+        order_resource_actions(ws, r, "stop", child, "stop", oflags::IMPLIES_FIRST_PRINTED);
+        if !ws.resources[child].children.is_empty() {
+            order_resource_actions(ws, child, "running", r, "running", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(ws, child, "stopped", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+        } else {
+            order_resource_actions(ws, child, "start", r, "running", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(ws, child, "stop", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+        }
+    }
+    for rep in &data.replicas {
+        let container = rep.container.expect("replica container");
+        internal_constraints(ws, container);
+        order_resource_actions(
+            ws,
+            r,
+            "start",
+            container,
+            "start",
+            oflags::RUNNABLE_LEFT | oflags::IMPLIES_FIRST_PRINTED,
+        );
+        if let Some(child) = rep.child {
+            order_resource_actions(ws, r, "stop", child, "stop", oflags::IMPLIES_FIRST_PRINTED);
+        }
+        order_resource_actions(ws, r, "stop", container, "stop", oflags::IMPLIES_FIRST_PRINTED);
+        order_resource_actions(ws, container, "start", r, "running", oflags::IMPLIES_THEN_PRINTED);
+        order_resource_actions(ws, container, "stop", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+        if let Some(ip) = rep.ip {
+            internal_constraints(ws, ip);
+            order_resource_actions(ws, ip, "start", container, "start", oflags::RUNNABLE_LEFT | oflags::PRESERVE);
+            order_resource_actions(ws, container, "stop", ip, "stop", oflags::IMPLIES_FIRST | oflags::PRESERVE);
+            new_colocation(ws, "ip-with-docker", None, INFINITY, Some(ip), Some(container), None, None, true);
+        }
+        if let Some(remote) = rep.remote {
+            internal_constraints(ws, remote);
+        }
+    }
+    if let Some(child) = data.child {
+        internal_constraints(ws, child);
+        if ws.resources[child].is_set(rflags::PROMOTABLE) {
+            // pcmk__promotable_restart_ordering
+            order_resource_actions(ws, r, "stopped", r, "start", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "stopped", r, "promote", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "demoted", r, "stop", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "demoted", r, "start", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "demoted", r, "promote", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "running", r, "promote", oflags::OPTIONAL);
+            order_resource_actions(ws, r, "demote", r, "demoted", oflags::OPTIONAL);
+            order_resource_actions(ws, child, "demoted", r, "demoted", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(ws, r, "demote", child, "demote", oflags::IMPLIES_FIRST_PRINTED);
+            order_resource_actions(ws, child, "promoted", r, "promoted", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(ws, r, "promote", child, "promote", oflags::IMPLIES_FIRST_PRINTED);
+        }
     }
 }

@@ -364,6 +364,68 @@ pub struct CloneData {
     pub demote_notify: Option<crate::actions::notif::NotifyData>,
 }
 
+/// The container technology of a bundle (`enum pe__container_agent`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ContainerAgent {
+    #[default]
+    Docker,
+    Rkt,
+    Podman,
+}
+
+impl ContainerAgent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerAgent::Docker => "docker",
+            ContainerAgent::Rkt => "rkt",
+            ContainerAgent::Podman => "podman",
+        }
+    }
+}
+
+/// One replica of a bundle (`pe__bundle_replica_t`).
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
+    pub offset: i32,
+    pub ipaddr: Option<String>,
+    /// The instance of the bundled resource (a clone instance).
+    pub child: Option<RscId>,
+    pub ip: Option<RscId>,
+    pub container: Option<RscId>,
+    pub remote: Option<RscId>,
+    /// The replica's guest node (a copy with score 500).
+    pub node: Option<NodeScore>,
+}
+
+/// Bundle variant data (`pe__bundle_variant_data_t`).
+#[derive(Clone, Debug, Default)]
+pub struct BundleData {
+    pub prefix: String,
+    pub agent_type: ContainerAgent,
+    pub image: Option<String>,
+    pub nreplicas: i32,
+    pub nreplicas_per_host: i32,
+    pub promoted_max: i32,
+    pub ip_range_start: Option<String>,
+    pub ip_last: Option<String>,
+    pub host_netmask: Option<String>,
+    pub host_network: Option<String>,
+    pub control_port: Option<String>,
+    pub add_host: bool,
+    pub container_network: Option<String>,
+    pub container_command: Option<String>,
+    pub launcher_options: Option<String>,
+    pub container_host_options: String,
+    /// (source, target)
+    pub ports: Vec<(String, String)>,
+    /// (source, target, options, subdir)
+    pub mounts: Vec<(String, String, Option<String>, bool)>,
+    pub attribute_target: Option<String>,
+    /// The clone wrapping the bundled resource.
+    pub child: Option<RscId>,
+    pub replicas: Vec<Replica>,
+}
+
 /// A resource (`pe_resource_t`).
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -376,6 +438,7 @@ pub struct Resource {
     pub variant: Variant,
     pub group: GroupData,
     pub clone: CloneData,
+    pub bundle: Option<Box<BundleData>>,
     pub recovery_type: Recovery,
     pub restart_restart: bool,
     pub priority: i32,

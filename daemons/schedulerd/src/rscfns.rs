@@ -33,7 +33,22 @@ pub fn active(ws: &WorkingSet, r: RscId, all: bool) -> bool {
             }
             c_any && !(all && !c_all)
         }
-        Variant::Clone | Variant::Container => {
+        Variant::Container => {
+            // pe__bundle_active: per replica, the first part that decides
+            let b = rsc.bundle.as_ref().expect("bundle data");
+            for rep in &b.replicas {
+                for part in [rep.ip, rep.child, rep.container, rep.remote].into_iter().flatten() {
+                    let a = active(ws, part, all);
+                    if a && !all {
+                        return true;
+                    } else if !a && all {
+                        return false;
+                    }
+                }
+            }
+            all
+        }
+        Variant::Clone => {
             for &c in &rsc.children {
                 let ca = active(ws, c, all);
                 if !all && ca {
@@ -51,6 +66,8 @@ pub fn active(ws: &WorkingSet, r: RscId, all: bool) -> bool {
 pub fn state(ws: &WorkingSet, r: RscId, current: bool) -> Role {
     let rsc = &ws.resources[r];
     match rsc.variant {
+        // pe__bundle_resource_state
+        Variant::Container => Role::Unknown,
         Variant::Native => {
             if current {
                 rsc.role

@@ -291,7 +291,7 @@ fn allocate_instance(
 }
 
 /// `distribute_children`.
-fn distribute_children(
+pub(crate) fn distribute_children(
     ws: &mut WorkingSet,
     r: RscId,
     children: &[RscId],
@@ -420,7 +420,7 @@ pub fn is_set_recursive(ws: &WorkingSet, r: RscId, flag: u64, any: bool) -> bool
 }
 
 /// `is_child_compatible`.
-fn is_child_compatible(
+pub(crate) fn is_child_compatible(
     ws: &WorkingSet,
     child: RscId,
     local_node: NodeId,
@@ -447,10 +447,8 @@ pub fn find_compatible_child_by_node(
     filter: Role,
     current: bool,
 ) -> Option<RscId> {
-    ws.resources[rsc]
-        .children
-        .iter()
-        .copied()
+    super::bundle::containers_or_children(ws, rsc)
+        .into_iter()
         .find(|&c| is_child_compatible(ws, c, local_node, filter, current))
 }
 

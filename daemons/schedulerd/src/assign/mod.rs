@@ -7,6 +7,7 @@
 //! Shared here: node availability and ordering, finalizing an assignment,
 //! migration thresholds, stickiness.
 
+pub mod bundle;
 pub mod clone;
 pub mod group;
 pub mod primitive;
@@ -377,7 +378,7 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
         Variant::Native => primitive::assign(ws, r, prefer),
         Variant::Group => group::assign(ws, r, prefer),
         Variant::Clone => clone::assign(ws, r, prefer),
-        Variant::Container => None,
+        Variant::Container => bundle::assign(ws, r, prefer),
     }
 }
 

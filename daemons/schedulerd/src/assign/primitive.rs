@@ -196,7 +196,7 @@ pub fn apply_coloc_score(
         Variant::Native => primitive_apply_coloc_score(ws, dependent, primary, c),
         Variant::Group => super::group::colocate_with_group(ws, dependent, primary, c),
         Variant::Clone => super::clone::clone_apply_coloc_score(ws, dependent, primary, c),
-        Variant::Container => {}
+        Variant::Container => super::bundle::apply_coloc_score(ws, dependent, primary, c),
     }
 }
 

@@ -400,6 +400,26 @@ pub fn apply_location(ws: &mut WorkingSet, r: RscId, loc: LocId) {
                 apply_location(ws, c, loc);
             }
         }
+        crate::model::Variant::Container => {
+            // pcmk__bundle_rsc_location
+            apply_location_to(ws, r, loc);
+            for rep in crate::assign::bundle::replicas(ws, r) {
+                if let Some(c) = rep.container {
+                    apply_location(ws, c, loc);
+                }
+                if let Some(ip) = rep.ip {
+                    apply_location(ws, ip, loc);
+                }
+            }
+            let child = ws.resources[r].bundle.as_ref().and_then(|b| b.child);
+            let role = ws.locations[loc].role_filter;
+            if let Some(child) = child {
+                if role == crate::util::Role::Unpromoted || role == crate::util::Role::Promoted {
+                    apply_location(ws, child, loc);
+                    ws.resources[child].rsc_location.insert(0, loc);
+                }
+            }
+        }
         _ => apply_location_to(ws, r, loc),
     }
 }

@@ -673,7 +673,48 @@ fn add_rsc_actions(ws: &mut WorkingSet, g: &mut Producer, r: RscId) {
             }
             add_own_and_children(ws, g, r);
         }
+        Variant::Container => {
+            // pcmk__bundle_expand: the bundle's own actions come later,
+            // with the cluster-wide list
+            let child = ws.resources[r].bundle.as_ref().and_then(|b| b.child);
+            if let Some(c) = child {
+                add_rsc_actions(ws, g, c);
+            }
+            for rep in crate::assign::bundle::replicas(ws, r) {
+                if let (Some(remote), Some(container)) = (rep.remote, rep.container) {
+                    add_bundle_remote_name(ws, remote, container);
+                }
+                for part in [rep.ip, rep.container, rep.remote].into_iter().flatten() {
+                    add_rsc_actions(ws, g, part);
+                }
+            }
+        }
         _ => add_own_and_children(ws, g, r),
+    }
+}
+
+/// `pe__add_bundle_remote_name` as `pcmk__bundle_expand` uses it: a
+/// connection whose address is `#uname` connects to its container's host.
+fn add_bundle_remote_name(ws: &mut WorkingSet, remote: RscId, container: RscId) {
+    let params = ws.rsc_params(remote, None);
+    let needs = params.get("addr").is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
+        && crate::unpack::nodes::xml_contains_remote_node(ws, ws.resources[remote].xml);
+    if !needs {
+        return;
+    }
+    let node = ws.resources[container]
+        .allocated_to
+        .map(|n| n.node)
+        .or_else(|| ws.current_node(container));
+    let Some(node) = node else { return };
+    let uname = ws.nodes[node].uname.clone();
+    let xml = ws.resources[remote].xml;
+    let nvs = ws.doc.descendants_named(xml, "nvpair");
+    if let Some(nv) = nvs.into_iter().find(|&nv| ws.doc.attr(nv, "name") == Some("addr")) {
+        ws.doc.set_attr(nv, "value", &uname);
+    }
+    if let Some(p) = ws.resources[remote].param_cache.get_mut("") {
+        p.insert("addr".into(), uname);
     }
 }
 

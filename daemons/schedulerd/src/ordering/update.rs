@@ -145,8 +145,32 @@ pub fn action_flags(ws: &mut WorkingSet, a: ActionId, node: Option<NodeId>) -> u
             let children = ws.resources[r].children.clone();
             summary_action_flags(ws, a, &children, node)
         }
-        Variant::Container => ws.actions[a].flags,
+        Variant::Container => bundle_action_flags(ws, a, node),
     }
+}
+
+/// `pcmk__bundle_action_flags`.
+fn bundle_action_flags(ws: &mut WorkingSet, a: ActionId, node: Option<NodeId>) -> u32 {
+    let r = ws.actions[a].rsc.expect("bundle action");
+    let child = ws.resources[r].bundle.as_ref().and_then(|b| b.child);
+    if let Some(child) = child {
+        let task = complex_task(ws, Some(child), &ws.actions[a].task.clone(), true);
+        if matches!(
+            task,
+            Task::NoAction
+                | Task::ActionNotify
+                | Task::ActionNotified
+                | Task::ActionPromote
+                | Task::ActionPromoted
+                | Task::ActionDemote
+                | Task::ActionDemoted
+        ) {
+            let children = ws.resources[child].children.clone();
+            return summary_action_flags(ws, a, &children, node);
+        }
+    }
+    let containers = crate::assign::bundle::container_list(ws, r);
+    summary_action_flags(ws, a, &containers, node)
 }
 
 /// `action_flags_for_ordering`.
@@ -441,7 +465,8 @@ fn multi_update_interleave_actions(
         return 0;
     };
     let then_task = ws.actions[then].task.clone();
-    for then_child in ws.resources[tr].children.clone() {
+    let first_task = ws.actions[first].task.clone();
+    for then_child in crate::assign::bundle::containers_or_children(ws, tr) {
         let first_child = find_compatible_child(ws, then_child, fr, Role::Unknown, current);
         match first_child {
             None if current => {}
@@ -454,8 +479,21 @@ fn multi_update_interleave_actions(
             }
             Some(fc) => {
                 let task = clone_child_action(ws, first);
-                let first_action = ws.find_first_action(fc, None, Some(task.as_str()), node);
-                let then_action = ws.find_first_action(then_child, None, Some(&then_task), node);
+                use crate::assign::bundle::replica_for_container;
+                let first_replica = replica_for_container(ws, fr, fc, node);
+                let first_action = match first_replica.and_then(|rp| rp.child) {
+                    Some(rc) if first_task.contains("stop") => {
+                        ws.find_first_action(rc, None, Some(task.as_str()), node)
+                    }
+                    _ => ws.find_first_action(fc, None, Some(task.as_str()), node),
+                };
+                let then_replica = replica_for_container(ws, tr, then_child, node);
+                let then_action = match then_replica.and_then(|rp| rp.child) {
+                    Some(rc) if then_task.contains("mote") => {
+                        ws.find_first_action(rc, None, Some(&then_task), node)
+                    }
+                    _ => ws.find_first_action(then_child, None, Some(&then_task), node),
+                };
                 let (Some(fa), Some(ta)) = (first_action, then_action) else {
                     continue;
                 };
@@ -488,7 +526,7 @@ fn multi_update(
     };
     let mut changed = primitive_update(ws, first, then, flags, filter, kind);
     let task = ws.actions[then].task.clone();
-    for then_child in ws.resources[tr].children.clone() {
+    for then_child in crate::assign::bundle::containers_or_children(ws, tr) {
         let Some(ca) = ws.find_first_action(then_child, None, Some(&task), node) else {
             continue;
         };

@@ -248,7 +248,16 @@ fn rsc_action(
 
 /// `pcmk__output_resource_actions` (and the bundle variant's walk).
 fn output_resource_actions(ws: &mut WorkingSet, out: &mut Out, r: RscId) {
-    if !ws.resources[r].children.is_empty() || ws.resources[r].variant == Variant::Container {
+    if ws.resources[r].variant == Variant::Container {
+        // pcmk__output_bundle_actions
+        for rep in crate::assign::bundle::replicas(ws, r) {
+            for part in [rep.ip, rep.container, rep.remote, rep.child].into_iter().flatten() {
+                output_resource_actions(ws, out, part);
+            }
+        }
+        return;
+    }
+    if !ws.resources[r].children.is_empty() {
         for c in ws.resources[r].children.clone() {
             output_resource_actions(ws, out, c);
         }

@@ -27,7 +27,31 @@ pub fn create_actions(ws: &mut WorkingSet, r: RscId) {
         Variant::Native => primitive::create_actions(ws, r),
         Variant::Group => group_create_actions(ws, r),
         Variant::Clone => clone_create_actions(ws, r),
-        Variant::Container => {}
+        Variant::Container => bundle_create_actions(ws, r),
+    }
+}
+
+/// `pcmk__bundle_create_actions`.
+#[doc(alias = "pcmk__bundle_create_actions")]
+fn bundle_create_actions(ws: &mut WorkingSet, r: RscId) {
+    let containers = crate::assign::bundle::container_list(ws, r);
+    for rep in crate::assign::bundle::replicas(ws, r) {
+        for part in [rep.ip, rep.container, rep.remote].into_iter().flatten() {
+            create_actions(ws, part);
+        }
+    }
+    clone_create_pseudo_actions(ws, r, &containers, false);
+    let child = ws.resources[r].bundle.as_ref().and_then(|b| b.child);
+    if let Some(child) = child {
+        create_actions(ws, child);
+        if ws.resources[child].is_set(rflags::PROMOTABLE) {
+            new_rsc_pseudo_action(ws, r, "promote", true, true);
+            let a = new_rsc_pseudo_action(ws, r, "promoted", true, true);
+            ws.actions[a].priority = INFINITY;
+            new_rsc_pseudo_action(ws, r, "demote", true, true);
+            let a = new_rsc_pseudo_action(ws, r, "demoted", true, true);
+            ws.actions[a].priority = INFINITY;
+        }
     }
 }
 

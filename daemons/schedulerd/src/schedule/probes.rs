@@ -227,9 +227,65 @@ fn clone_create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
 pub fn create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
     match ws.resources[r].variant {
         Variant::Clone => clone_create_probe(ws, r, n),
-        Variant::Container => false,
+        Variant::Container => bundle_create_probe(ws, r, n),
         _ => probe_rsc_on_node(ws, r, n),
     }
+}
+
+/// `pcmk__bundle_create_probe`.
+#[doc(alias = "pcmk__bundle_create_probe")]
+fn bundle_create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
+    let mut any = false;
+    let reps = crate::assign::bundle::replicas(ws, r);
+    let per_host = ws.resources[r].bundle.as_ref().map_or(1, |b| b.nreplicas_per_host);
+    for (i, rep) in reps.iter().enumerate() {
+        if let Some(ip) = rep.ip {
+            if create_probe(ws, ip, n) {
+                any = true;
+            }
+        }
+        if let Some(child) = rep.child {
+            if rep.node.is_some_and(|x| x.node == n) && create_probe(ws, child, n) {
+                any = true;
+            }
+        }
+        if let Some(container) = rep.container {
+            if create_probe(ws, container, n) {
+                any = true;
+                if per_host == 1 {
+                    for (j, other) in reps.iter().enumerate() {
+                        if j == i {
+                            continue;
+                        }
+                        let Some(oc) = other.container else { continue };
+                        let ck = op_key(&ws.resources[container].id, "monitor", 0);
+                        let ok = op_key(&ws.resources[oc].id, "start", 0);
+                        new_ordering(
+                            ws,
+                            Some(container),
+                            Some(ck),
+                            None,
+                            Some(oc),
+                            Some(ok),
+                            None,
+                            oflags::OPTIONAL | oflags::SAME_NODE,
+                        );
+                    }
+                }
+            }
+        }
+        if let (Some(container), Some(remote)) = (rep.container, rep.remote) {
+            if create_probe(ws, remote, n) {
+                let uuid = op_key(&ws.resources[remote].id, "monitor", 0);
+                if let Some(probe) = ws.find_first_action(remote, Some(&uuid), None, Some(n)) {
+                    any = true;
+                    let sk = op_key(&ws.resources[container].id, "start", 0);
+                    new_ordering(ws, Some(container), Some(sk), None, Some(remote), None, Some(probe), oflags::PROBE);
+                }
+            }
+        }
+    }
+    any
 }
 
 /// `pcmk__schedule_probes`.

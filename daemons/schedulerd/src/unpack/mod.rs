@@ -8,6 +8,7 @@
 //! - [`failcounts`]: fail counts from node attributes.
 //! - [`digest`]: operation parameter digests.
 
+pub mod bundle;
 pub mod config;
 pub mod digest;
 pub mod failcounts;

@@ -567,6 +567,7 @@ pub fn unpack_resource(
         variant,
         group: GroupData::default(),
         clone: CloneData::default(),
+        bundle: None,
         recovery_type: Recovery::StopStart,
         restart_restart: false,
         priority: 0,
@@ -720,7 +721,7 @@ pub fn unpack_resource(
         Variant::Native => native_unpack(ws, r),
         Variant::Group => group_unpack(ws, r),
         Variant::Clone => clone_unpack(ws, r),
-        Variant::Container => false,
+        Variant::Container => super::bundle::unpack_bundle(ws, r),
     };
     if !ok {
         return Err(());

@@ -383,11 +383,16 @@ fn unpack_find_resource(ws: &mut WorkingSet, n: NodeId, rsc_id: &str) -> Option<
     if let Some(p) = parent {
         if ws.is_anon_clone(p) {
             if ws.is_bundled(p) {
-                // bundle replicas are not supported yet
-                return None;
+                // pe__find_bundle_replica
+                let bundle = ws.resources[p].parent.expect("bundled clone");
+                rsc = crate::assign::bundle::replicas(ws, bundle)
+                    .iter()
+                    .find(|rep| rep.node.is_some_and(|x| x.node == n))
+                    .and_then(|rep| rep.child);
+            } else {
+                let base = clone_strip(rsc_id);
+                rsc = Some(find_anonymous_clone(ws, n, p, &base));
             }
-            let base = clone_strip(rsc_id);
-            rsc = Some(find_anonymous_clone(ws, n, p, &base));
         }
     }
     if let Some(r) = rsc {
