@@ -17,6 +17,9 @@
 //!    `ATRIUM_CRM_DIFF_PAIRS` sets the number of pairs (default 1000).
 //! 3. Command-line handling: option conflicts, missing inputs, stdin.
 //!
+//! Log lines (stderr with `-VVVV`: tracked changes, patch summary) are
+//! compared for the reference's own case and every tenth pair.
+//!
 //! Where the reference crashes (it dereferences NULL on text mixed with
 //! elements, for example) only our exit status is checked: no crash.
 //!
@@ -104,6 +107,22 @@ fn reference_cli_cases() {
         args.extend_from_slice(mode);
         failures.extend(compare(&refbin, &ourbin, &args, None));
     }
+    // The log lines at info level (-VVVV): tracked changes, patch lines.
+    for mode in [&[][..], &["-u"], &["-c"]] {
+        let mut args = vec!["-VVVV", "-o", old, "-n", new];
+        args.extend_from_slice(mode);
+        let r = run(&refbin, &args, None);
+        let o = run(&ourbin, &args, None);
+        if r.stderr != o.stderr {
+            failures.push(format!(
+                "{}: log lines differ\n--- reference\n{}\n--- ours\n{}",
+                shown(&args),
+                r.stderr,
+                o.stderr
+            ));
+        }
+    }
+
     // Apply the reference's patches (both modes) with both tools.
     let dir = scratch("cli");
     for (mode, check) in [(&[][..], &[][..]), (&["-c"], &["-c"])] {
@@ -359,6 +378,7 @@ fn one_pair(
     let what = |msg: String| format!("pair {k} ({}): {msg}", file.display());
 
     let mut failures = Vec::new();
+    let mut failures_log = Vec::new();
     let mut check = |args: &[&str]| -> (Output, Output) {
         let r = run(refbin, args, None);
         let o = run(ourbin, args, None);
@@ -372,7 +392,23 @@ fn one_pair(
         (r, o)
     };
 
-    let (normal, _) = check(&[o_opt, o_val, n_opt, n_val]);
+    let (normal, ours_normal) = if k.is_multiple_of(10) {
+        // Now and then with the log lines of -VVVV, which must match too.
+        let args = ["-VVVV", o_opt, o_val, n_opt, n_val];
+        let (r, o) = check(&args);
+        if r.code < 128 && r.stderr != o.stderr {
+            failures_log.push(what(format!(
+                "{}: log lines differ\n--- reference\n{}\n--- ours\n{}",
+                shown(&args),
+                r.stderr,
+                o.stderr
+            )));
+        }
+        (r, o)
+    } else {
+        check(&[o_opt, o_val, n_opt, n_val])
+    };
+    let _ = ours_normal;
     if normal.code == 1 {
         tally.patches.fetch_add(1, Ordering::Relaxed);
         let patch = dir.join("ref-patch.xml");
@@ -397,6 +433,7 @@ fn one_pair(
             }
         }
     }
+    failures.extend(failures_log);
     failures
 }
 

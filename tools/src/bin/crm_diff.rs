@@ -17,7 +17,7 @@ use pcmk_tools::goption::Value;
 use pcmk_tools::log::{self, Level};
 use pcmk_tools::options::{Arg, CommandSpec, OptionEntry, OptionGroup};
 use pcmk_xml::patchset::tool::{self as diff, DiffOptions};
-use pcmk_xml::patchset::PatchError;
+use pcmk_xml::patchset::{self, PatchError};
 use pcmk_xml::Element;
 
 const ORIGINAL: &[OptionEntry] = &[
@@ -190,6 +190,11 @@ fn run(tool: &mut Tool<'_>) -> CrmExit {
     };
 
     if apply {
+        if log::enabled(Level::Trace) {
+            for line in patchset::log::patchset_lines(&new, Some("xml_apply_patchset"), true) {
+                log::log(Level::Trace, "xml_apply_patchset", format_args!("{line}"));
+            }
+        }
         match diff::apply(&old, &new, as_cib) {
             Ok(result) => {
                 tool.out.print(result.to_formatted());
@@ -226,13 +231,45 @@ fn run(tool: &mut Tool<'_>) -> CrmExit {
                 "pcmk__str_eq(ID(old_xml), ID(new_xml), pcmk__str_casei)",
             );
         }
-        match diff::generate(&old, &new, DiffOptions { as_cib, no_version }) {
-            Some(patch) => {
-                tool.out.print(patch.to_formatted());
-                CrmExit::ERROR
+        let generated = diff::generate(&old, &new, DiffOptions { as_cib, no_version });
+        if log::enabled(Level::Info) {
+            for line in patchset::log::changes_lines(&generated.changes) {
+                log::log(Level::Info, "generate_patch", format_args!("{line}"));
             }
-            None => CrmExit::OK,
         }
+        let Some(patch) = generated.patch else {
+            return CrmExit::OK;
+        };
+        if as_cib && log::enabled(Level::Info) {
+            log_cib_versions(&patch);
+        }
+        if log::enabled(Level::Notice) {
+            for line in patchset::log::patchset_lines(&patch, Some("generate_patch"), false) {
+                log::log(Level::Notice, "generate_patch", format_args!("{line}"));
+            }
+        }
+        tool.out.print(patch.to_formatted());
+        CrmExit::ERROR
+    }
+}
+
+/// `log_patch_cib_versions`: the versions a `--cib` patch goes between.
+fn log_cib_versions(patch: &Element) {
+    let (mut add, mut del) = ([0; 3], [0; 3]);
+    patchset::patch_versions(patch, &mut add, &mut del);
+    if add != del {
+        let fmt = patch.attr("format").unwrap_or("(null)");
+        let digest = patch.attr("digest").unwrap_or("(null)");
+        log::log(
+            Level::Info,
+            "log_patch_cib_versions",
+            format_args!("Patch: --- {}.{}.{} {fmt}", del[0], del[1], del[2]),
+        );
+        log::log(
+            Level::Info,
+            "log_patch_cib_versions",
+            format_args!("Patch: +++ {}.{}.{} {digest}", add[0], add[1], add[2]),
+        );
     }
 }
 

@@ -312,7 +312,10 @@ impl Calc {
             .comment(old_child)
             .map(|_| old_pos.position(old_child));
         self.deleted.push(Deleted { path, position });
-        mark_dirty(&mut self.new, &mut self.dirty, new_parent);
+        // Only the document is marked: the copy the C code adds (and frees
+        // again) arrives already flagged created, so marking it created
+        // does not reach its ancestors.
+        self.dirty = true;
     }
 }
 

@@ -14,6 +14,7 @@
 //! - `apply_v1` / `apply_v2`: the two appliers; [`apply_patchset`] checks
 //!   versions, dispatches and verifies the digest (`xml_apply_patchset`).
 //! - [`versions`]: patch versions and the version check.
+//! - [`log`]: the log lines of `xml_log_patchset` and `xml_log_changes`.
 //! - [`tool`]: what `crm_diff` does with these (shared by the tool and
 //!   tests).
 //!
@@ -51,6 +52,7 @@ pub mod changes;
 mod create_v1;
 mod create_v2;
 mod index;
+pub mod log;
 pub mod tool;
 pub mod tracked;
 pub mod versions;

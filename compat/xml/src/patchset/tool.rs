@@ -4,8 +4,8 @@
 use crate::tree::{Element, Node};
 
 use super::{
-    add_digest, apply_patchset, calculate_changes, create_patchset, CalcOptions, PatchError,
-    VERSION_FIELDS,
+    add_digest, apply_patchset, calculate_changes, create_patchset, CalcOptions, Changes,
+    PatchError, VERSION_FIELDS,
 };
 
 /// How `crm_diff` compares.
@@ -17,10 +17,17 @@ pub struct DiffOptions {
     pub no_version: bool,
 }
 
-/// `crm_diff`'s `generate_patch`: the patch from `old` to `new`, or `None`
-/// when the reference prints nothing and exits 0.
+/// What `generate_patch` produced: the patch (`None` when the reference
+/// prints nothing and exits 0) and the marked changes (for logging).
+#[derive(Clone, Debug)]
+pub struct Generated {
+    pub patch: Option<Element>,
+    pub changes: Changes,
+}
+
+/// `crm_diff`'s `generate_patch`: the patch from `old` to `new`.
 #[doc(alias = "generate_patch")]
-pub fn generate(old: &Element, new: &Element, opts: DiffOptions) -> Option<Element> {
+pub fn generate(old: &Element, new: &Element, opts: DiffOptions) -> Generated {
     let mut new = new.clone();
     if opts.no_version {
         // Make the versions identical so they do not show as a change.
@@ -38,14 +45,17 @@ pub fn generate(old: &Element, new: &Element, opts: DiffOptions) -> Option<Eleme
         },
     );
     // Format 0 never fails.
-    let created = create_patchset(0, old, &mut changes, false).ok()??;
-    let mut patch = created.patch;
-    let target = changes.accept();
-    add_digest(&mut patch, old, &target, opts.as_cib);
-    if !opts.as_cib && opts.no_version {
-        strip_versions(&mut patch);
-    }
-    Some(patch)
+    let created = create_patchset(0, old, &mut changes, false).ok().flatten();
+    let patch = created.map(|created| {
+        let mut patch = created.patch;
+        let target = changes.accept();
+        add_digest(&mut patch, old, &target, opts.as_cib);
+        if !opts.as_cib && opts.no_version {
+            strip_versions(&mut patch);
+        }
+        patch
+    });
+    Generated { patch, changes }
 }
 
 /// `crm_diff`'s `apply_patch`: the patched copy of `input`; `as_cib` also
