@@ -642,13 +642,79 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     printed
 }
 
-/// `pe__bundle_text` (not yet implemented in detail).
+/// `pe__bundle_text` / `pe__bundle_xml`.
 fn bundle(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     let rsc = &ws.resources[r];
-    out.begin_list(None, None, &format!("Container bundle: {}", rsc.id));
-    for &c in &rsc.children {
-        print_resource(ws, out, c, show_opts);
+    let Some(data) = rsc.bundle.as_ref() else { return false };
+    let b = |v: bool| if v { "true" } else { "false" };
+    let mut printed = false;
+    for rep in &data.replicas {
+        let Some(container) = rep.container else { continue };
+        if rscfns::active(ws, container, false) && ws.resources[container].running_on.is_empty() {
+            continue;
+        }
+        if out.is_xml() {
+            if !printed {
+                printed = true;
+                out.xml_open(
+                    "bundle",
+                    &[
+                        ("id", Some(&rsc.id)),
+                        ("type", Some(data.agent_type.as_str())),
+                        ("image", data.image.as_deref()),
+                        ("unique", Some(b(rsc.is_set(rflags::UNIQUE)))),
+                        ("managed", Some(b(rsc.is_set(rflags::MANAGED)))),
+                        ("failed", Some(b(rsc.is_set(rflags::FAILED)))),
+                    ],
+                );
+            }
+            let id = rep.offset.to_string();
+            out.xml_open("replica", &[("id", Some(&id))]);
+            for part in [rep.ip, rep.child, rep.container, rep.remote].into_iter().flatten() {
+                print_resource(ws, out, part, show_opts);
+            }
+            out.xml_close();
+            continue;
+        }
+        if !printed {
+            printed = true;
+            out.begin_list(
+                None,
+                None,
+                &format!(
+                    "Container bundle{}: {} [{}]{}{}",
+                    if data.nreplicas > 1 { " set" } else { "" },
+                    rsc.id,
+                    data.image.as_deref().unwrap_or("(null)"),
+                    if rsc.is_set(rflags::UNIQUE) { " (unique)" } else { "" },
+                    if rsc.is_set(rflags::MANAGED) { "" } else { " (unmanaged)" }
+                ),
+            );
+        }
+        // pe__bundle_replica_output_text
+        let shown = rep.child.unwrap_or(container);
+        let mut name = match rep.remote {
+            Some(rm) => ws.printable_id(rm).to_owned(),
+            None => ws.printable_id(container).to_owned(),
+        };
+        if let Some(ip) = &rep.ipaddr {
+            name.push_str(&format!(" ({ip})"));
+        }
+        let node = ws.current_node(container);
+        let rs = &ws.resources[shown];
+        if util::is_true(rs.meta.get("internal_rsc").map(String::as_str)) && show_opts & show::IMPLICIT_RSCS == 0 {
+            continue;
+        }
+        let target_role = rs.meta.get("target-role").map(String::as_str);
+        let s = native_output_string(ws, shown, &name, node, show_opts, target_role, true);
+        out.list_item(None, &s);
     }
-    out.end_list();
-    true
+    if printed {
+        if out.is_xml() {
+            out.xml_close();
+        } else {
+            out.end_list();
+        }
+    }
+    printed
 }
