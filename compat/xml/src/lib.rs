@@ -6,10 +6,13 @@
 //! - [`read`]: reading like `filename2xml` / `string2xml` (fast parser
 //!   first, libxml2 in recover mode for anything else). Does file I/O.
 //! - [`parse`]: the fast parser (pure).
-//! - [`libxml2`]: the fallback through libxml2 (FFI; the crate's only unsafe code).
+//! - [`libxml2`]: the fallback through libxml2 (FFI; unsafe code lives only
+//!   here and in [`xpath`]).
 //! - [`text`]: Pacemaker's text forms (`pcmk__xml2text`) and libxml2's
 //!   formatted form used for `--output-as=xml`.
 //! - [`digest`]: on-disk, versioned and operation digests.
+//! - [`patchset`]: change calculation and patchsets, formats 1 and 2
+//!   (create, apply, version checks, digests), and `crm_diff`'s logic (pure).
 //! - [`version`]: dotted version comparison (`compare_version`).
 //! - [`xpath`]: XPath evaluated by libxml2 over a copy of a tree (FFI).
 
