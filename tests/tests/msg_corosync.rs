@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use atrium_tests::lab::{self, Lab, LabConfig, Stack};
 use atrium_tests::skip;
+use pcmk_msg::corosync::cfg::{self, CfgClient, CfgEvent};
 use pcmk_msg::corosync::cmap::{self, CmapClient, CmapValue};
 use pcmk_msg::corosync::cpg::{self, CpgClient, CpgEvent, Guarantee};
 use pcmk_msg::corosync::quorum::{self, QuorumClient, QuorumEvent};
@@ -392,6 +393,7 @@ fn corosync_clients_against_real_corosync() {
 
     cmap_checks(&lab);
     quorum_checks(&lab);
+    cfg_checks(&lab);
     lab.down().expect("teardown");
     let _ = std::fs::remove_dir_all(peer_bin.parent().unwrap());
 }
@@ -532,4 +534,38 @@ fn quorum_checks(lab: &Lab) {
         info.quorum.to_string(),
         field("Quorum:").split_whitespace().next().unwrap_or("")
     );
+}
+
+/// What pacemakerd does with cfg: track shutdown requests and veto them.
+fn cfg_checks(lab: &Lab) {
+    let c = in_node(lab, 1, CfgClient::initialize).expect("corosync_cfg_initialize");
+    assert_eq!(c.local_get().expect("local_get"), 1);
+    c.trackstart(0).expect("trackstart");
+    // corosync-cfgtool -H asks every tracking client; we say no.
+    let tool = lab
+        .command(1, &["corosync-cfgtool", "-H"], &[])
+        .expect("cfgtool command")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start corosync-cfgtool -H");
+    match c.dispatch(Some(Duration::from_secs(20))).expect("dispatch") {
+        Some(CfgEvent::Shutdown { flags }) => assert_eq!(flags, cfg::shutdown::REQUEST),
+        other => panic!("expected a shutdown request, got {other:?}"),
+    }
+    c.replyto_shutdown(cfg::reply::NO)
+        .expect("replyto_shutdown");
+    let out = tool.wait_with_output().expect("cfgtool");
+    eprintln!(
+        "corosync-cfgtool -H after our veto: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // corosync is still there and answers (the tool itself exits 0 either way).
+    assert_eq!(c.local_get().expect("local_get"), 1);
+    let q = lab
+        .run(1, &["corosync-quorumtool", "-s"])
+        .expect("quorumtool");
+    assert!(q.stdout.contains("Quorate"), "{}", q.stdout);
+    c.trackstop().expect("trackstop");
 }

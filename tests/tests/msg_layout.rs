@@ -2,7 +2,7 @@
 //! definitions compiled by gcc: `pcmk__ipc_header_t` and
 //! `pcmk__cpg_msg_t` (Pacemaker 2.1.5, private headers) and corosync
 //! 3.1.7's client IPC structs (`ipc_cpg.h`, `ipc_cmap.h`, `ipc_quorum.h`,
-//! `ipc_votequorum.h`, not installed by any package).
+//! `ipc_votequorum.h`, `ipc_cfg.h`, not installed by any package).
 //!
 //! Needs gcc, the libqb headers and the reference sources: `$PACEMAKER_GIT`
 //! / `$COROSYNC_GIT` (bare git mirrors; defaults under /work/.mirror).
@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use atrium_tests::skip;
-use pcmk_msg::corosync::{cmap, cpg, quorum, votequorum};
+use pcmk_msg::corosync::{cfg, cmap, cpg, quorum, votequorum};
 use pcmk_msg::{cpg_msg, ipc};
 
 /// `git archive <tag> <paths>` of a mirror into `dir`.
@@ -224,6 +224,27 @@ fn expectations() -> Vec<(String, usize)> {
         "struct res_lib_votequorum_expectedvotes_notification",
         votequorum::layout::EXPECTEDVOTES_NOTIFICATION_SIZE,
     );
+    // corosync cfg.
+    s(
+        "struct req_lib_cfg_trackstart",
+        cfg::layout::TRACKSTART_REQ_SIZE,
+    );
+    s(
+        "struct req_lib_cfg_tryshutdown",
+        cfg::layout::TRYSHUTDOWN_REQ_SIZE,
+    );
+    s(
+        "struct req_lib_cfg_replytoshutdown",
+        cfg::layout::REPLYTOSHUTDOWN_REQ_SIZE,
+    );
+    s(
+        "struct res_lib_cfg_testshutdown",
+        cfg::layout::TESTSHUTDOWN_SIZE,
+    );
+    s(
+        "struct res_lib_cfg_local_get",
+        cfg::layout::LOCAL_GET_RES_SIZE,
+    );
     let mut o = |t: &str, f: &str, n: usize| v.push((format!("offsetof({t}, {f})"), n));
     // Pacemaker IPC header.
     o(
@@ -340,6 +361,12 @@ fn expectations() -> Vec<(String, usize)> {
         "member_list",
         quorum::layout::V1_NODELIST_LIST_OFFSET,
     );
+    // cfg.
+    o("struct req_lib_cfg_trackstart", "track_flags", 16);
+    o("struct req_lib_cfg_tryshutdown", "flags", 16);
+    o("struct req_lib_cfg_replytoshutdown", "response", 16);
+    o("struct res_lib_cfg_testshutdown", "flags", 24);
+    o("struct res_lib_cfg_local_get", "local_nodeid", 24);
     // votequorum.
     o("struct res_lib_votequorum_getinfo", "flags", 52);
     o("struct res_lib_votequorum_getinfo", "qdevice_name", 60);
@@ -413,6 +440,7 @@ fn layouts_match_gcc() {
          #include <corosync/cmap.h>\n#include <corosync/ipc_cmap.h>\n\
          #include <corosync/quorum.h>\n#include <corosync/ipc_quorum.h>\n\
          #include <corosync/votequorum.h>\n#include <corosync/ipc_votequorum.h>\n\
+         #include <corosync/cfg.h>\n#include <corosync/ipc_cfg.h>\n\
          typedef int gboolean;\nenum crm_ais_msg_types { crm_msg_none_ = 0 };\n",
     );
     c.push_str(max_name);

@@ -1,6 +1,6 @@
 //! Corosync's client libraries over libqb IPC, as Pacemaker uses them:
-//! [`cpg`] (libcpg), [`cmap`] (libcmap), [`quorum`] (libquorum) and
-//! [`votequorum`] (libvotequorum). Each module has the request, response
+//! [`cpg`] (libcpg), [`cmap`] (libcmap), [`quorum`] (libquorum),
+//! [`votequorum`] (libvotequorum) and [`cfg`] (libcfg, for pacemakerd). Each module has the request, response
 //! and notification structures of corosync 3.1.7's `ipc_*.h` as pure
 //! codecs, a blocking client and (feature `tokio`) an async client.
 //!
@@ -9,6 +9,7 @@
 //! Layouts are x86_64/LP64, native byte order; every field of these
 //! structs is 8-aligned.
 
+pub mod cfg;
 pub mod cmap;
 pub mod cpg;
 pub mod quorum;
