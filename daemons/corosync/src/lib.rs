@@ -2,6 +2,7 @@
 //! ([`totem`]) and service engines ([`corosync_services`]). Does I/O.
 //!
 //! Module map:
+//! - [`client`]: blocking clients of the services (the corosync-* tools).
 //! - [`conf`]: reading corosync.conf (and uidgid.d) into the Totem
 //!   configuration, the services' map and the logging settings.
 //! - [`logsys`]: log lines in corosync's format to file, stderr and syslog.
@@ -12,6 +13,7 @@
 //! - [`state`]: the ring id file and the pid lock file.
 //! - [`detach`] (unsafe: fork): going to the background.
 
+pub mod client;
 pub mod conf;
 pub mod daemon;
 pub mod detach;

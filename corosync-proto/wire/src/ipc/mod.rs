@@ -63,41 +63,66 @@ impl CsError {
     pub const TOO_MANY_GROUPS: CsError = CsError(30);
     pub const SECURITY: CsError = CsError(100);
 
-    /// The text `cs_strerror()` gives (used by the tools' messages).
+    /// The text `cs_strerror()` gives ("CS_ERR_TRY_AGAIN", "success").
     #[doc(alias = "cs_strerror")]
     pub fn text(self) -> &'static str {
         match self.0 {
-            1 => "Success",
-            2 => "Error in library",
-            3 => "Version error",
-            4 => "Initialization error",
-            5 => "Timeout",
-            6 => "Resource temporarily unavailable",
-            7 => "Invalid argument",
-            8 => "Not enough memory to completed the requested task",
-            9 => "Bad handle",
-            10 => "Busy",
-            11 => "Permission denied",
-            12 => "Not found",
-            13 => "Name is too long",
-            14 => "Already exists",
-            15 => "Insufficient memory",
-            16 => "System call interrupted by a signal",
-            17 => "Not found",
-            18 => "No resources",
-            19 => "Not supported",
-            20 => "Bad operation",
-            21 => "Failed operation",
-            22 => "Message error",
-            23 => "Queue full",
-            24 => "Queue not available",
-            25 => "Bad flags",
-            26 => "Too big",
-            27 => "No sections",
-            28 => "Context not found",
-            30 => "Too many groups",
-            100 => "Security error",
-            _ => "Unknown error",
+            1 => "success",
+            2 => "CS_ERR_LIBRARY",
+            3 => "CS_ERR_VERSION",
+            4 => "CS_ERR_INIT",
+            5 => "CS_ERR_TIMEOUT",
+            6 => "CS_ERR_TRY_AGAIN",
+            7 => "CS_ERR_INVALID_PARAM",
+            8 => "CS_ERR_NO_MEMORY",
+            9 => "CS_ERR_BAD_HANDLE",
+            10 => "CS_ERR_BUSY",
+            11 => "CS_ERR_ACCESS",
+            12 => "CS_ERR_NOT_EXIST",
+            13 => "CS_ERR_NAME_TOO_LONG",
+            14 => "CS_ERR_EXIST",
+            15 => "CS_ERR_NO_SPACE",
+            16 => "CS_ERR_INTERRUPT",
+            17 => "CS_ERR_NAME_NOT_FOUND",
+            18 => "CS_ERR_NO_RESOURCES",
+            19 => "CS_ERR_NOT_SUPPORTED",
+            20 => "CS_ERR_BAD_OPERATION",
+            21 => "CS_ERR_FAILED_OPERATION",
+            22 => "CS_ERR_MESSAGE_ERROR",
+            23 => "CS_ERR_QUEUE_FULL",
+            24 => "CS_ERR_QUEUE_NOT_AVAILABLE",
+            25 => "CS_ERR_BAD_FLAGS",
+            26 => "CS_ERR_TOO_BIG",
+            27 => "CS_ERR_NO_SECTIONS",
+            28 => "CS_ERR_CONTEXT_NOT_FOUND",
+            30 => "CS_ERR_TOO_MANY_GROUPS",
+            100 => "CS_ERR_SECURITY",
+            _ => "unknown error",
+        }
+    }
+
+    /// qb_to_cs_error: a negative errno from libqb as `cs_error_t`.
+    #[doc(alias = "qb_to_cs_error")]
+    pub fn from_errno(errno: i32) -> CsError {
+        match errno.abs() {
+            0 => CsError::OK,
+            9 => CsError::BAD_HANDLE,                     // EBADF
+            12 => CsError::NO_MEMORY,                     // ENOMEM
+            42 | 105 | 110 | 11 => CsError::TRY_AGAIN,    // ENOMSG ENOBUFS ETIMEDOUT EAGAIN
+            52 => CsError::FAILED_OPERATION,              // EBADE
+            62 => CsError::TIMEOUT,                       // ETIME
+            22 => CsError::INVALID_PARAM,                 // EINVAL
+            16 => CsError::BUSY,                          // EBUSY
+            13 => CsError::ACCESS,                        // EACCES
+            75 => CsError::NAME_TOO_LONG,                 // EOVERFLOW
+            17 => CsError::EXIST,                         // EEXIST
+            28 => CsError::NO_SPACE,                      // ENOSPC
+            4 => CsError::INTERRUPT,                      // EINTR
+            2 | 19 => CsError::NOT_EXIST,                 // ENOENT ENODEV
+            38 | 95 => CsError::NOT_SUPPORTED,            // ENOSYS ENOTSUP
+            74 => CsError::MESSAGE_ERROR,                 // EBADMSG
+            90 | 7 => CsError::TOO_BIG,                   // EMSGSIZE E2BIG
+            _ => CsError::LIBRARY,
         }
     }
 }
