@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use qb_ipc::Client;
 use totem_wire::ipc::cfg::{self as cfgw, CfgRequest, NodeStatus, RingStatus};
-use totem_wire::ipc::cmap::{CmapRequest, GetResponse, HandleResponse, IterNextResponse, NotifyEvent};
+use totem_wire::ipc::cmap::{
+    CmapRequest, GetResponse, HandleResponse, IterNextResponse, NotifyEvent,
+};
 use totem_wire::ipc::cpg::{self as cpgw, CpgRequest, IterationNextResponse};
 use totem_wire::ipc::quorum::{self as qw, QuorumEvent, QuorumRequest};
 use totem_wire::ipc::votequorum::{GetInfoResponse, VqEvent, VqRequest};
@@ -116,7 +118,9 @@ impl Cmap {
         if v.value_type != 6 || v.value.len() != 4 {
             return Err(CsError::INVALID_PARAM);
         }
-        Ok(u32::from_ne_bytes([v.value[0], v.value[1], v.value[2], v.value[3]]))
+        Ok(u32::from_ne_bytes([
+            v.value[0], v.value[1], v.value[2], v.value[3],
+        ]))
     }
 
     /// cmap_get_string.
@@ -125,7 +129,11 @@ impl Cmap {
         if v.value_type != 11 {
             return Err(CsError::INVALID_PARAM);
         }
-        let n = v.value.iter().position(|&c| c == 0).unwrap_or(v.value.len());
+        let n = v
+            .value
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(v.value.len());
         Ok(String::from_utf8_lossy(&v.value[..n]).into_owned())
     }
 
@@ -178,7 +186,11 @@ impl Cmap {
         if n.error != CsError::OK {
             return Err(n.error);
         }
-        Ok((String::from_utf8_lossy(&n.key).into_owned(), n.value_len, n.value_type))
+        Ok((
+            String::from_utf8_lossy(&n.key).into_owned(),
+            n.value_len,
+            n.value_type,
+        ))
     }
 
     /// cmap_iter_finalize.
@@ -352,7 +364,11 @@ impl Cfg {
         })?;
         match cfgw::decode_nodestatus(&r).map_err(|_| CsError::LIBRARY)? {
             (CsError::OK, Some(s)) => Ok(s),
-            (e, _) => Err(if e == CsError::OK { CsError::LIBRARY } else { e }),
+            (e, _) => Err(if e == CsError::OK {
+                CsError::LIBRARY
+            } else {
+                e
+            }),
         }
     }
 
@@ -428,7 +444,11 @@ impl Cpg {
     }
 
     /// cpg_iteration_*: every (group, nodeid, pid) of `iteration_type`.
-    pub fn iterate(&self, iteration_type: u32, group: &[u8]) -> CsResult<Vec<IterationNextResponse>> {
+    pub fn iterate(
+        &self,
+        iteration_type: u32,
+        group: &[u8],
+    ) -> CsResult<Vec<IterationNextResponse>> {
         let r = call(
             &self.c,
             &CpgRequest::IterationInitialize {

@@ -106,22 +106,22 @@ impl CsError {
     pub fn from_errno(errno: i32) -> CsError {
         match errno.abs() {
             0 => CsError::OK,
-            9 => CsError::BAD_HANDLE,                     // EBADF
-            12 => CsError::NO_MEMORY,                     // ENOMEM
-            42 | 105 | 110 | 11 => CsError::TRY_AGAIN,    // ENOMSG ENOBUFS ETIMEDOUT EAGAIN
-            52 => CsError::FAILED_OPERATION,              // EBADE
-            62 => CsError::TIMEOUT,                       // ETIME
-            22 => CsError::INVALID_PARAM,                 // EINVAL
-            16 => CsError::BUSY,                          // EBUSY
-            13 => CsError::ACCESS,                        // EACCES
-            75 => CsError::NAME_TOO_LONG,                 // EOVERFLOW
-            17 => CsError::EXIST,                         // EEXIST
-            28 => CsError::NO_SPACE,                      // ENOSPC
-            4 => CsError::INTERRUPT,                      // EINTR
-            2 | 19 => CsError::NOT_EXIST,                 // ENOENT ENODEV
-            38 | 95 => CsError::NOT_SUPPORTED,            // ENOSYS ENOTSUP
-            74 => CsError::MESSAGE_ERROR,                 // EBADMSG
-            90 | 7 => CsError::TOO_BIG,                   // EMSGSIZE E2BIG
+            9 => CsError::BAD_HANDLE,                  // EBADF
+            12 => CsError::NO_MEMORY,                  // ENOMEM
+            42 | 105 | 110 | 11 => CsError::TRY_AGAIN, // ENOMSG ENOBUFS ETIMEDOUT EAGAIN
+            52 => CsError::FAILED_OPERATION,           // EBADE
+            62 => CsError::TIMEOUT,                    // ETIME
+            22 => CsError::INVALID_PARAM,              // EINVAL
+            16 => CsError::BUSY,                       // EBUSY
+            13 => CsError::ACCESS,                     // EACCES
+            75 => CsError::NAME_TOO_LONG,              // EOVERFLOW
+            17 => CsError::EXIST,                      // EEXIST
+            28 => CsError::NO_SPACE,                   // ENOSPC
+            4 => CsError::INTERRUPT,                   // EINTR
+            2 | 19 => CsError::NOT_EXIST,              // ENOENT ENODEV
+            38 | 95 => CsError::NOT_SUPPORTED,         // ENOSYS ENOTSUP
+            74 => CsError::MESSAGE_ERROR,              // EBADMSG
+            90 | 7 => CsError::TOO_BIG,                // EMSGSIZE E2BIG
             _ => CsError::LIBRARY,
         }
     }
