@@ -504,7 +504,10 @@ fn process_rsc_history(ws: &mut WorkingSet, entry: XmlId, r: RscId, n: NodeId) {
                 "monitor" | "start" | "promote" | "migrate_from"
             )
         {
-            if check_action_config(ws, r, n, op)
+            if crate::unpack::bundle::needs_remote_name(ws, r) {
+                // pe__add_param_check(..., pe_check_active)
+                ws.param_checks.push((op, r, n, true));
+            } else if check_action_config(ws, r, n, op)
                 && get_failcount(ws, n, r, FC_EFFECTIVE, None).0 != 0
             {
                 clear_failcount(ws, r, n);

@@ -491,3 +491,38 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
     ws.resources[r].bundle = Some(Box::new(data));
     true
 }
+
+/// `pe__bundle_needs_remote_name`: a bundle connection whose address is
+/// filled in from its container's host.
+#[doc(alias = "pe__bundle_needs_remote_name")]
+pub fn needs_remote_name(ws: &mut WorkingSet, r: RscId) -> bool {
+    let params = ws.rsc_params(r, None);
+    params.get("addr").is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
+        && super::nodes::xml_contains_remote_node(ws, ws.resources[r].xml)
+}
+
+/// `pe__add_bundle_remote_name` (the name only): the node hosting the
+/// connection's container.
+#[doc(alias = "pe__add_bundle_remote_name")]
+pub fn remote_name(ws: &mut WorkingSet, r: RscId) -> Option<String> {
+    if !needs_remote_name(ws, r) {
+        return None;
+    }
+    let mut top = r;
+    while let Some(p) = ws.resources[top].parent {
+        top = p;
+    }
+    let rep = ws.resources[top]
+        .bundle
+        .as_ref()?
+        .replicas
+        .iter()
+        .find(|rep| rep.remote == Some(r))?
+        .clone();
+    let container = rep.container?;
+    let node = ws.resources[container]
+        .allocated_to
+        .map(|n| n.node)
+        .or_else(|| ws.current_node(container))?;
+    Some(ws.nodes[node].uname.clone())
+}

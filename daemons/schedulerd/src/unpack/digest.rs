@@ -122,6 +122,9 @@ pub fn calculate_digests(
     let params = ws.rsc_params(r, node);
     // main digest
     let mut params_all = Element::new("parameters");
+    if let Some(host) = super::bundle::remote_name(ws, r) {
+        params_all.set_attr("addr", host);
+    }
     let key = util::op_key(&ws.resources[r].id, task, interval_ms);
     let mut act = draft_action(ws, Some(r), key, task, node, true);
     // unpack_action_node_attributes happens in custom_action for node actions

@@ -642,8 +642,13 @@ fn should_clear_for_param_change(
     n: NodeId,
 ) -> bool {
     if task == "start" || task == "monitor" {
-        let data = digest_cmp(ws, r, xml_op, n);
-        return !matches!(data.rc, DigestRc::Unknown | DigestRc::Match);
+        if super::bundle::needs_remote_name(ws, r) {
+            // pe__add_param_check(..., pe_check_last_failure)
+            ws.param_checks.push((xml_op, r, n, false));
+        } else {
+            let data = digest_cmp(ws, r, xml_op, n);
+            return !matches!(data.rc, DigestRc::Unknown | DigestRc::Match);
+        }
     }
     false
 }
