@@ -413,16 +413,53 @@ fn clone_internal_constraints(ws: &mut WorkingSet, r: RscId) {
 /// `pcmk__bundle_internal_constraints`.
 #[doc(alias = "pcmk__bundle_internal_constraints")]
 pub fn bundle_internal_constraints(ws: &mut WorkingSet, r: RscId) {
-    let Some(data) = ws.resources[r].bundle.clone() else { return };
+    let Some(data) = ws.resources[r].bundle.clone() else {
+        return;
+    };
     if let Some(child) = data.child {
-        order_resource_actions(ws, r, "start", child, "start", oflags::IMPLIES_FIRST_PRINTED);
+        order_resource_actions(
+            ws,
+            r,
+            "start",
+            child,
+            "start",
+            oflags::IMPLIES_FIRST_PRINTED,
+        );
         order_resource_actions(ws, r, "stop", child, "stop", oflags::IMPLIES_FIRST_PRINTED);
         if !ws.resources[child].children.is_empty() {
-            order_resource_actions(ws, child, "running", r, "running", oflags::IMPLIES_THEN_PRINTED);
-            order_resource_actions(ws, child, "stopped", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(
+                ws,
+                child,
+                "running",
+                r,
+                "running",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                child,
+                "stopped",
+                r,
+                "stopped",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
         } else {
-            order_resource_actions(ws, child, "start", r, "running", oflags::IMPLIES_THEN_PRINTED);
-            order_resource_actions(ws, child, "stop", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+            order_resource_actions(
+                ws,
+                child,
+                "start",
+                r,
+                "running",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                child,
+                "stop",
+                r,
+                "stopped",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
         }
     }
     for rep in &data.replicas {
@@ -439,14 +476,59 @@ pub fn bundle_internal_constraints(ws: &mut WorkingSet, r: RscId) {
         if let Some(child) = rep.child {
             order_resource_actions(ws, r, "stop", child, "stop", oflags::IMPLIES_FIRST_PRINTED);
         }
-        order_resource_actions(ws, r, "stop", container, "stop", oflags::IMPLIES_FIRST_PRINTED);
-        order_resource_actions(ws, container, "start", r, "running", oflags::IMPLIES_THEN_PRINTED);
-        order_resource_actions(ws, container, "stop", r, "stopped", oflags::IMPLIES_THEN_PRINTED);
+        order_resource_actions(
+            ws,
+            r,
+            "stop",
+            container,
+            "stop",
+            oflags::IMPLIES_FIRST_PRINTED,
+        );
+        order_resource_actions(
+            ws,
+            container,
+            "start",
+            r,
+            "running",
+            oflags::IMPLIES_THEN_PRINTED,
+        );
+        order_resource_actions(
+            ws,
+            container,
+            "stop",
+            r,
+            "stopped",
+            oflags::IMPLIES_THEN_PRINTED,
+        );
         if let Some(ip) = rep.ip {
             internal_constraints(ws, ip);
-            order_resource_actions(ws, ip, "start", container, "start", oflags::RUNNABLE_LEFT | oflags::PRESERVE);
-            order_resource_actions(ws, container, "stop", ip, "stop", oflags::IMPLIES_FIRST | oflags::PRESERVE);
-            new_colocation(ws, "ip-with-docker", None, INFINITY, Some(ip), Some(container), None, None, true);
+            order_resource_actions(
+                ws,
+                ip,
+                "start",
+                container,
+                "start",
+                oflags::RUNNABLE_LEFT | oflags::PRESERVE,
+            );
+            order_resource_actions(
+                ws,
+                container,
+                "stop",
+                ip,
+                "stop",
+                oflags::IMPLIES_FIRST | oflags::PRESERVE,
+            );
+            new_colocation(
+                ws,
+                "ip-with-docker",
+                None,
+                INFINITY,
+                Some(ip),
+                Some(container),
+                None,
+                None,
+                true,
+            );
         }
         if let Some(remote) = rep.remote {
             internal_constraints(ws, remote);
@@ -463,10 +545,38 @@ pub fn bundle_internal_constraints(ws: &mut WorkingSet, r: RscId) {
             order_resource_actions(ws, r, "demoted", r, "promote", oflags::OPTIONAL);
             order_resource_actions(ws, r, "running", r, "promote", oflags::OPTIONAL);
             order_resource_actions(ws, r, "demote", r, "demoted", oflags::OPTIONAL);
-            order_resource_actions(ws, child, "demoted", r, "demoted", oflags::IMPLIES_THEN_PRINTED);
-            order_resource_actions(ws, r, "demote", child, "demote", oflags::IMPLIES_FIRST_PRINTED);
-            order_resource_actions(ws, child, "promoted", r, "promoted", oflags::IMPLIES_THEN_PRINTED);
-            order_resource_actions(ws, r, "promote", child, "promote", oflags::IMPLIES_FIRST_PRINTED);
+            order_resource_actions(
+                ws,
+                child,
+                "demoted",
+                r,
+                "demoted",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                r,
+                "demote",
+                child,
+                "demote",
+                oflags::IMPLIES_FIRST_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                child,
+                "promoted",
+                r,
+                "promoted",
+                oflags::IMPLIES_THEN_PRINTED,
+            );
+            order_resource_actions(
+                ws,
+                r,
+                "promote",
+                child,
+                "promote",
+                oflags::IMPLIES_FIRST_PRINTED,
+            );
         }
     }
 }

@@ -37,7 +37,10 @@ pub fn active(ws: &WorkingSet, r: RscId, all: bool) -> bool {
             // pe__bundle_active: per replica, the first part that decides
             let b = rsc.bundle.as_ref().expect("bundle data");
             for rep in &b.replicas {
-                for part in [rep.ip, rep.child, rep.container, rep.remote].into_iter().flatten() {
+                for part in [rep.ip, rep.child, rep.container, rep.remote]
+                    .into_iter()
+                    .flatten()
+                {
                     let a = active(ws, part, all);
                     if a && !all {
                         return true;

@@ -16,7 +16,10 @@ pub fn replicas(ws: &WorkingSet, r: RscId) -> Vec<Replica> {
 
 /// `get_container_list`.
 pub fn container_list(ws: &WorkingSet, r: RscId) -> Vec<RscId> {
-    replicas(ws, r).iter().filter_map(|rep| rep.container).collect()
+    replicas(ws, r)
+        .iter()
+        .filter_map(|rep| rep.container)
+        .collect()
 }
 
 /// `get_containers_or_children`.
@@ -30,23 +33,33 @@ pub fn containers_or_children(ws: &WorkingSet, r: RscId) -> Vec<RscId> {
 
 /// `is_bundle_node`.
 fn is_bundle_node(ws: &WorkingSet, r: RscId, n: NodeId) -> bool {
-    replicas(ws, r).iter().any(|rep| rep.node.is_some_and(|x| x.node == n))
+    replicas(ws, r)
+        .iter()
+        .any(|rep| rep.node.is_some_and(|x| x.node == n))
 }
 
 /// `replica_for_container`.
-pub fn replica_for_container(ws: &WorkingSet, r: RscId, container: RscId, node: Option<NodeId>) -> Option<Replica> {
+pub fn replica_for_container(
+    ws: &WorkingSet,
+    r: RscId,
+    container: RscId,
+    node: Option<NodeId>,
+) -> Option<Replica> {
     if ws.resources[r].variant != Variant::Container {
         return None;
     }
     replicas(ws, r).into_iter().find(|rep| {
-        rep.child.is_some() && rep.container == Some(container) && node.is_some() && rep.node.map(|x| x.node) == node
+        rep.child.is_some()
+            && rep.container == Some(container)
+            && node.is_some()
+            && rep.node.map(|x| x.node) == node
     })
 }
 
 /// `pcmk__bundle_allocate`.
 #[doc(alias = "pcmk__bundle_allocate")]
 pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<NodeId> {
-    let Some(data) = ws.resources[r].bundle.clone() else { return None };
+    let data = ws.resources[r].bundle.clone()?;
     ws.resources[r].set(rflags::ALLOCATING);
     super::show_node_weights(ws, r, "pcmk__bundle_allocate");
     let nodes: Vec<NodeId> = super::sorted_nodes(ws, &ws.resources[r].allowed_nodes, None)
@@ -55,7 +68,14 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
         .collect();
     let mut containers = container_list(ws, r);
     crate::glib::list_sort(&mut containers, &mut |&a, &b| cmp_instance(ws, a, b));
-    distribute_children(ws, r, &containers, &nodes, data.nreplicas, data.nreplicas_per_host);
+    distribute_children(
+        ws,
+        r,
+        &containers,
+        &nodes,
+        data.nreplicas,
+        data.nreplicas_per_host,
+    );
     for rep in &data.replicas {
         if let Some(ip) = rep.ip {
             super::assign(ws, ip, prefer);
@@ -83,7 +103,11 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
         }
         if let Some(child) = rep.child {
             let rnode = rep.node.map(|x| x.node);
-            let entries: Vec<NodeId> = ws.resources[child].allowed_nodes.iter().map(|e| e.node).collect();
+            let entries: Vec<NodeId> = ws.resources[child]
+                .allowed_nodes
+                .iter()
+                .map(|e| e.node)
+                .collect();
             for n in entries {
                 if Some(n) != rnode {
                     if let Some(e) = ws.resources[child].allowed_nodes.get_mut(n) {
@@ -102,9 +126,17 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
         }
     }
     if let Some(child) = data.child {
-        let entries: Vec<NodeId> = ws.resources[child].allowed_nodes.iter().map(|e| e.node).collect();
+        let entries: Vec<NodeId> = ws.resources[child]
+            .allowed_nodes
+            .iter()
+            .map(|e| e.node)
+            .collect();
         for n in entries {
-            let w = if is_bundle_node(ws, r, n) { 0 } else { -INFINITY };
+            let w = if is_bundle_node(ws, r, n) {
+                0
+            } else {
+                -INFINITY
+            };
             if let Some(e) = ws.resources[child].allowed_nodes.get_mut(n) {
                 e.weight = w;
             }
@@ -116,7 +148,13 @@ pub fn assign(ws: &mut WorkingSet, r: RscId, prefer: Option<NodeId>) -> Option<N
 }
 
 /// `compatible_replica_for_node`.
-fn compatible_replica_for_node(ws: &WorkingSet, candidate: NodeId, rsc: RscId, filter: Role, current: bool) -> Option<RscId> {
+fn compatible_replica_for_node(
+    ws: &WorkingSet,
+    candidate: NodeId,
+    rsc: RscId,
+    filter: Role,
+    current: bool,
+) -> Option<RscId> {
     replicas(ws, rsc)
         .iter()
         .filter_map(|rep| rep.container)
@@ -124,7 +162,13 @@ fn compatible_replica_for_node(ws: &WorkingSet, candidate: NodeId, rsc: RscId, f
 }
 
 /// `compatible_replica`.
-fn compatible_replica(ws: &WorkingSet, dependent: RscId, rsc: RscId, filter: Role, current: bool) -> Option<RscId> {
+fn compatible_replica(
+    ws: &WorkingSet,
+    dependent: RscId,
+    rsc: RscId,
+    filter: Role,
+    current: bool,
+) -> Option<RscId> {
     if let Some(n) = crate::rscfns::location(ws, dependent, None, current as u8) {
         return compatible_replica_for_node(ws, n, rsc, filter, current);
     }
@@ -153,11 +197,15 @@ pub fn apply_coloc_score(ws: &mut WorkingSet, dependent: RscId, primary: RscId, 
     }
     let mut allocated: Vec<(NodeId, i32)> = Vec::new();
     for rep in replicas(ws, primary) {
-        let Some(container) = rep.container else { continue };
+        let Some(container) = rep.container else {
+            continue;
+        };
         if col.score < INFINITY {
             crate::assign::primitive::apply_coloc_score(ws, dependent, container, c, false);
         } else {
-            let Some(chosen) = crate::rscfns::assigned_score(ws, container) else { continue };
+            let Some(chosen) = crate::rscfns::assigned_score(ws, container) else {
+                continue;
+            };
             if is_set_recursive(ws, container, rflags::BLOCK, true) {
                 continue;
             }

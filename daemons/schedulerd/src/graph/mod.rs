@@ -697,7 +697,9 @@ fn add_rsc_actions(ws: &mut WorkingSet, g: &mut Producer, r: RscId) {
 /// connection whose address is `#uname` connects to its container's host.
 fn add_bundle_remote_name(ws: &mut WorkingSet, remote: RscId, container: RscId) {
     let params = ws.rsc_params(remote, None);
-    let needs = params.get("addr").is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
+    let needs = params
+        .get("addr")
+        .is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
         && crate::unpack::nodes::xml_contains_remote_node(ws, ws.resources[remote].xml);
     if !needs {
         return;
@@ -710,7 +712,10 @@ fn add_bundle_remote_name(ws: &mut WorkingSet, remote: RscId, container: RscId) 
     let uname = ws.nodes[node].uname.clone();
     let xml = ws.resources[remote].xml;
     let nvs = ws.doc.descendants_named(xml, "nvpair");
-    if let Some(nv) = nvs.into_iter().find(|&nv| ws.doc.attr(nv, "name") == Some("addr")) {
+    if let Some(nv) = nvs
+        .into_iter()
+        .find(|&nv| ws.doc.attr(nv, "name") == Some("addr"))
+    {
         ws.doc.set_attr(nv, "value", &uname);
     }
     if let Some(p) = ws.resources[remote].param_cache.get_mut("") {

@@ -645,11 +645,15 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
 /// `pe__bundle_text` / `pe__bundle_xml`.
 fn bundle(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
     let rsc = &ws.resources[r];
-    let Some(data) = rsc.bundle.as_ref() else { return false };
+    let Some(data) = rsc.bundle.as_ref() else {
+        return false;
+    };
     let b = |v: bool| if v { "true" } else { "false" };
     let mut printed = false;
     for rep in &data.replicas {
-        let Some(container) = rep.container else { continue };
+        let Some(container) = rep.container else {
+            continue;
+        };
         if rscfns::active(ws, container, false) && ws.resources[container].running_on.is_empty() {
             continue;
         }
@@ -670,7 +674,10 @@ fn bundle(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
             }
             let id = rep.offset.to_string();
             out.xml_open("replica", &[("id", Some(&id))]);
-            for part in [rep.ip, rep.child, rep.container, rep.remote].into_iter().flatten() {
+            for part in [rep.ip, rep.child, rep.container, rep.remote]
+                .into_iter()
+                .flatten()
+            {
                 print_resource(ws, out, part, show_opts);
             }
             out.xml_close();
@@ -686,8 +693,16 @@ fn bundle(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
                     if data.nreplicas > 1 { " set" } else { "" },
                     rsc.id,
                     data.image.as_deref().unwrap_or("(null)"),
-                    if rsc.is_set(rflags::UNIQUE) { " (unique)" } else { "" },
-                    if rsc.is_set(rflags::MANAGED) { "" } else { " (unmanaged)" }
+                    if rsc.is_set(rflags::UNIQUE) {
+                        " (unique)"
+                    } else {
+                        ""
+                    },
+                    if rsc.is_set(rflags::MANAGED) {
+                        ""
+                    } else {
+                        " (unmanaged)"
+                    }
                 ),
             );
         }
@@ -702,7 +717,9 @@ fn bundle(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
         }
         let node = ws.current_node(container);
         let rs = &ws.resources[shown];
-        if util::is_true(rs.meta.get("internal_rsc").map(String::as_str)) && show_opts & show::IMPLICIT_RSCS == 0 {
+        if util::is_true(rs.meta.get("internal_rsc").map(String::as_str))
+            && show_opts & show::IMPLICIT_RSCS == 0
+        {
             continue;
         }
         let target_role = rs.meta.get("target-role").map(String::as_str);

@@ -251,7 +251,10 @@ fn output_resource_actions(ws: &mut WorkingSet, out: &mut Out, r: RscId) {
     if ws.resources[r].variant == Variant::Container {
         // pcmk__output_bundle_actions
         for rep in crate::assign::bundle::replicas(ws, r) {
-            for part in [rep.ip, rep.container, rep.remote, rep.child].into_iter().flatten() {
+            for part in [rep.ip, rep.container, rep.remote, rep.child]
+                .into_iter()
+                .flatten()
+            {
                 output_resource_actions(ws, out, part);
             }
         }

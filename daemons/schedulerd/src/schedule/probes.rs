@@ -237,7 +237,10 @@ pub fn create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
 fn bundle_create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
     let mut any = false;
     let reps = crate::assign::bundle::replicas(ws, r);
-    let per_host = ws.resources[r].bundle.as_ref().map_or(1, |b| b.nreplicas_per_host);
+    let per_host = ws.resources[r]
+        .bundle
+        .as_ref()
+        .map_or(1, |b| b.nreplicas_per_host);
     for (i, rep) in reps.iter().enumerate() {
         if let Some(ip) = rep.ip {
             if create_probe(ws, ip, n) {
@@ -280,7 +283,16 @@ fn bundle_create_probe(ws: &mut WorkingSet, r: RscId, n: NodeId) -> bool {
                 if let Some(probe) = ws.find_first_action(remote, Some(&uuid), None, Some(n)) {
                     any = true;
                     let sk = op_key(&ws.resources[container].id, "start", 0);
-                    new_ordering(ws, Some(container), Some(sk), None, Some(remote), None, Some(probe), oflags::PROBE);
+                    new_ordering(
+                        ws,
+                        Some(container),
+                        Some(sk),
+                        None,
+                        Some(remote),
+                        None,
+                        Some(probe),
+                        oflags::PROBE,
+                    );
                 }
             }
         }

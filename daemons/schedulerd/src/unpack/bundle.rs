@@ -21,7 +21,10 @@ fn sanitize(id: &str) -> String {
 
 /// `next_ip`.
 fn next_ip(last: &str) -> Option<String> {
-    let parts: Vec<u32> = last.split('.').map(|p| p.trim().parse().ok()).collect::<Option<Vec<_>>>()?;
+    let parts: Vec<u32> = last
+        .split('.')
+        .map(|p| p.trim().parse().ok())
+        .collect::<Option<Vec<_>>>()?;
     let [o1, o2, mut o3, mut o4] = <[u32; 4]>::try_from(parts).ok()?;
     if o3 > 253 {
         return None;
@@ -36,7 +39,9 @@ fn next_ip(last: &str) -> Option<String> {
 
 /// `allocate_ip`.
 fn allocate_ip(data: &mut BundleData, replica: &mut Replica, buffer: &mut String) {
-    let Some(start) = &data.ip_range_start else { return };
+    let Some(start) = &data.ip_range_start else {
+        return;
+    };
     replica.ipaddr = match &data.ip_last {
         Some(last) => next_ip(last),
         None => Some(start.clone()),
@@ -46,13 +51,22 @@ fn allocate_ip(data: &mut BundleData, replica: &mut Replica, buffer: &mut String
     match data.agent_type {
         ContainerAgent::Docker | ContainerAgent::Podman => {
             if data.add_host {
-                buffer.push_str(&format!(" --add-host={}-{}:{ip}", data.prefix, replica.offset));
+                buffer.push_str(&format!(
+                    " --add-host={}-{}:{ip}",
+                    data.prefix, replica.offset
+                ));
             } else {
-                buffer.push_str(&format!(" --hosts-entry={ip}={}-{}", data.prefix, replica.offset));
+                buffer.push_str(&format!(
+                    " --hosts-entry={ip}={}-{}",
+                    data.prefix, replica.offset
+                ));
             }
         }
         ContainerAgent::Rkt => {
-            buffer.push_str(&format!(" --hosts-entry={ip}={}-{}", data.prefix, replica.offset));
+            buffer.push_str(&format!(
+                " --hosts-entry={ip}={}-{}",
+                data.prefix, replica.offset
+            ));
         }
     }
 }
@@ -102,7 +116,12 @@ fn valid_network(data: &mut BundleData) -> bool {
 }
 
 /// `create_ip_resource`.
-fn create_ip_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleData, replica: &mut Replica) -> Result<(), ()> {
+fn create_ip_resource(
+    ws: &mut WorkingSet,
+    parent: RscId,
+    data: &BundleData,
+    replica: &mut Replica,
+) -> Result<(), ()> {
     if data.ip_range_start.is_none() {
         return Ok(());
     }
@@ -110,7 +129,11 @@ fn create_ip_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleData, rep
     let id = sanitize(&format!("{}-ip-{ipaddr}", data.prefix));
     let xml_ip = create_resource(ws, &id, "heartbeat", "IPaddr2");
     let attrs = ws.doc.create("instance_attributes", Some(xml_ip));
-    ws.doc.set_attr(attrs, "id", &sanitize(&format!("{}-attributes-{}", data.prefix, replica.offset)));
+    ws.doc.set_attr(
+        attrs,
+        "id",
+        &sanitize(&format!("{}-attributes-{}", data.prefix, replica.offset)),
+    );
     nvpair(ws, attrs, "ip", &ipaddr);
     if let Some(n) = &data.host_network {
         nvpair(ws, attrs, "nic", n);
@@ -128,7 +151,12 @@ fn create_ip_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleData, rep
 }
 
 /// `create_container_resource`.
-fn create_container_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleData, replica: &mut Replica) -> Result<(), ()> {
+fn create_container_resource(
+    ws: &mut WorkingSet,
+    parent: RscId,
+    data: &BundleData,
+    replica: &mut Replica,
+) -> Result<(), ()> {
     let (hostname_opt, env_opt) = match data.agent_type {
         ContainerAgent::Docker | ContainerAgent::Podman => ("-h ", "-e "),
         ContainerAgent::Rkt => ("--hostname=", "--environment="),
@@ -137,8 +165,17 @@ fn create_container_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleDa
     let id = sanitize(&format!("{}-{agent}-{}", data.prefix, replica.offset));
     let xml_container = create_resource(ws, &id, "heartbeat", agent);
     let attrs = ws.doc.create("instance_attributes", Some(xml_container));
-    ws.doc.set_attr(attrs, "id", &sanitize(&format!("{}-attributes-{}", data.prefix, replica.offset)));
-    nvpair(ws, attrs, "image", data.image.as_deref().unwrap_or("(null)"));
+    ws.doc.set_attr(
+        attrs,
+        "id",
+        &sanitize(&format!("{}-attributes-{}", data.prefix, replica.offset)),
+    );
+    nvpair(
+        ws,
+        attrs,
+        "image",
+        data.image.as_deref().unwrap_or("(null)"),
+    );
     nvpair(ws, attrs, "allow_pull", "true");
     nvpair(ws, attrs, "force_kill", "false");
     nvpair(ws, attrs, "reuse", "false");
@@ -148,7 +185,10 @@ fn create_container_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleDa
         buffer.push_str(" --restart=no");
     }
     if data.ip_range_start.is_some() {
-        buffer.push_str(&format!(" {hostname_opt}{}-{}", data.prefix, replica.offset));
+        buffer.push_str(&format!(
+            " {hostname_opt}{}-{}",
+            data.prefix, replica.offset
+        ));
     }
     buffer.push_str(&format!(" {env_opt}PCMK_stderr=1"));
     if let Some(net) = &data.container_network {
@@ -220,7 +260,10 @@ fn create_container_resource(ws: &mut WorkingSet, parent: RscId, data: &BundleDa
     nvpair(ws, attrs, "run_opts", &buffer);
     nvpair(ws, attrs, "mount_points", dbuffer.as_deref().unwrap_or(""));
     if replica.child.is_some() {
-        let cmd = data.container_command.clone().unwrap_or_else(|| format!("{SBIN_DIR}/pacemaker-remoted"));
+        let cmd = data
+            .container_command
+            .clone()
+            .unwrap_or_else(|| format!("{SBIN_DIR}/pacemaker-remoted"));
         nvpair(ws, attrs, "run_cmd", &cmd);
         nvpair(ws, attrs, "monitor_cmd", "/bin/true");
     } else {
@@ -249,18 +292,36 @@ fn disallow_node(ws: &mut WorkingSet, r: RscId, node: usize) {
 }
 
 /// `create_remote_resource`.
-fn create_remote_resource(ws: &mut WorkingSet, parent: RscId, data: &mut BundleData, replica: &mut Replica) -> Result<(), ()> {
-    let Some(child) = replica.child else { return Ok(()) };
+fn create_remote_resource(
+    ws: &mut WorkingSet,
+    parent: RscId,
+    data: &mut BundleData,
+    replica: &mut Replica,
+) -> Result<(), ()> {
+    let Some(child) = replica.child else {
+        return Ok(());
+    };
     if !valid_network(data) {
         return Ok(());
     }
     let mut id = format!("{}-{}", data.prefix, replica.offset);
     if ws.find_resource(&id).is_some() {
-        id = format!("pcmk-internal-{}-remote-{}", ws.resources[child].id, replica.offset);
+        id = format!(
+            "pcmk-internal-{}-remote-{}",
+            ws.resources[child].id, replica.offset
+        );
     }
-    let connect_name = replica.ipaddr.clone().unwrap_or_else(|| "#uname".to_owned());
-    let port = data.control_port.clone().unwrap_or_else(|| DEFAULT_REMOTE_PORT.to_string());
-    let container_id = ws.resources[replica.container.expect("container")].id.clone();
+    let connect_name = replica
+        .ipaddr
+        .clone()
+        .unwrap_or_else(|| "#uname".to_owned());
+    let port = data
+        .control_port
+        .clone()
+        .unwrap_or_else(|| DEFAULT_REMOTE_PORT.to_string());
+    let container_id = ws.resources[replica.container.expect("container")]
+        .id
+        .clone();
     let holder = ws.doc.create("resources", None);
     let xml_remote = create_remote_xml(
         ws,
@@ -311,14 +372,21 @@ fn create_remote_resource(ws: &mut WorkingSet, parent: RscId, data: &mut BundleD
     }
     ws.nodes[node].remote_rsc = Some(remote);
     ws.resources[remote].container = replica.container;
-    ws.nodes[node].attrs.insert("#kind".into(), "container".into());
+    ws.nodes[node]
+        .attrs
+        .insert("#kind".into(), "container".into());
     replica.remote = Some(remote);
     ws.resources[parent].children.push(remote);
     Ok(())
 }
 
 /// `create_replica_resources`.
-fn create_replica_resources(ws: &mut WorkingSet, parent: RscId, data: &mut BundleData, replica: &mut Replica) -> Result<(), ()> {
+fn create_replica_resources(
+    ws: &mut WorkingSet,
+    parent: RscId,
+    data: &mut BundleData,
+    replica: &mut Replica,
+) -> Result<(), ()> {
     create_container_resource(ws, parent, data, replica)?;
     create_ip_resource(ws, parent, data, replica)?;
     create_remote_resource(ws, parent, data, replica)?;
@@ -346,7 +414,9 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
     ]
     .into_iter()
     .find_map(|(name, a)| ws.doc.first_child(xml, name).map(|x| (x, a)));
-    let Some((xml_obj, agent)) = agent else { return false };
+    let Some((xml_obj, agent)) = agent else {
+        return false;
+    };
     data.agent_type = agent;
     let attr = |ws: &WorkingSet, n: &str| ws.doc.attr(xml_obj, n).map(str::to_owned);
     let pm = attr(ws, "promoted-max").or_else(|| attr(ws, "masters"));
@@ -371,7 +441,9 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
         data.host_netmask = a("host-netmask");
         data.host_network = a("host-interface");
         data.control_port = a("control-port");
-        data.add_host = a("add-host").and_then(|v| util::str_to_boolean(&v)).unwrap_or(true);
+        data.add_host = a("add-host")
+            .and_then(|v| util::str_to_boolean(&v))
+            .unwrap_or(true);
         for c in ws.doc.children(net).to_vec() {
             let port = ws.doc.attr(c, "port").map(str::to_owned);
             let (source, target) = match port {
@@ -409,14 +481,32 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
         if valid_network(&mut data) {
             let d = &mut ws.doc;
             let clone = d.create("clone", None);
-            let kind = if data.promoted_max > 0 { "master" } else { "clone" };
+            let kind = if data.promoted_max > 0 {
+                "master"
+            } else {
+                "clone"
+            };
             d.set_attr(clone, "id", &sanitize(&format!("{}-{kind}", data.prefix)));
             let set = d.create("meta_attributes", Some(clone));
             d.set_attr(set, "id", &sanitize(&format!("{}-clone-meta", data.prefix)));
             nvpair(ws, set, "ordered", "true");
             nvpair(ws, set, "clone-max", &data.nreplicas.to_string());
-            nvpair(ws, set, "clone-node-max", &data.nreplicas_per_host.to_string());
-            nvpair(ws, set, "globally-unique", if data.nreplicas_per_host > 1 { "true" } else { "false" });
+            nvpair(
+                ws,
+                set,
+                "clone-node-max",
+                &data.nreplicas_per_host.to_string(),
+            );
+            nvpair(
+                ws,
+                set,
+                "globally-unique",
+                if data.nreplicas_per_host > 1 {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
             if data.promoted_max > 0 {
                 nvpair(ws, set, "promotable", "true");
                 nvpair(ws, set, "promoted-max", &data.promoted_max.to_string());
@@ -429,7 +519,9 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
     }
     let mut replicas: Vec<Replica> = Vec::new();
     if let Some(xr) = xml_resource {
-        let Ok(child) = unpack_resource(ws, xr, Some(r)) else { return false };
+        let Ok(child) = unpack_resource(ws, xr, Some(r)) else {
+            return false;
+        };
         data.child = Some(child);
         data.mounts.push((
             DEFAULT_REMOTE_KEY_LOCATION.into(),
@@ -438,9 +530,13 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
             false,
         ));
         if need_log_mount {
-            data.mounts.push((CRM_BUNDLE_DIR.into(), "/var/log".into(), None, true));
+            data.mounts
+                .push((CRM_BUNDLE_DIR.into(), "/var/log".into(), None, true));
         }
-        let port = data.control_port.clone().unwrap_or_else(|| DEFAULT_REMOTE_PORT.to_string());
+        let port = data
+            .control_port
+            .clone()
+            .unwrap_or_else(|| DEFAULT_REMOTE_PORT.to_string());
         data.ports.push((port.clone(), port));
         let mut buffer = String::new();
         for (lpc, inst) in ws.resources[child].children.clone().into_iter().enumerate() {
@@ -454,13 +550,20 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
                 ws.resources[child].set(crate::model::rflags::NOTIFY);
             }
             allocate_ip(&mut data, &mut rep, &mut buffer);
-            data.attribute_target = ws.resources[inst].meta.get("container-attribute-target").cloned();
+            data.attribute_target = ws.resources[inst]
+                .meta
+                .get("container-attribute-target")
+                .cloned();
             replicas.push(rep);
         }
         data.container_host_options = buffer;
         if let Some(t) = data.attribute_target.clone() {
-            ws.resources[r].meta.insert("container-attribute-target".into(), t.clone());
-            ws.resources[child].meta.insert("container-attribute-target".into(), t);
+            ws.resources[r]
+                .meta
+                .insert("container-attribute-target".into(), t.clone());
+            ws.resources[child]
+                .meta
+                .insert("container-attribute-target".into(), t);
         }
     } else {
         let mut buffer = String::new();
@@ -497,7 +600,9 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
 #[doc(alias = "pe__bundle_needs_remote_name")]
 pub fn needs_remote_name(ws: &mut WorkingSet, r: RscId) -> bool {
     let params = ws.rsc_params(r, None);
-    params.get("addr").is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
+    params
+        .get("addr")
+        .is_some_and(|a| a.eq_ignore_ascii_case("#uname"))
         && super::nodes::xml_contains_remote_node(ws, ws.resources[r].xml)
 }
 

@@ -64,7 +64,10 @@ fn add_fields(e: &mut Element, hash: &HashMap<String, String>) {
     let mut keys: Vec<&String> = hash.keys().collect();
     keys.sort();
     for k in keys {
-        e.set_attr(k, hash[k].as_str());
+        // hash2field: the first value wins
+        if e.attr(k).is_none() {
+            e.set_attr(k, hash[k].as_str());
+        }
     }
 }
 
@@ -72,7 +75,13 @@ fn add_meta_fields(e: &mut Element, hash: &HashMap<String, String>) {
     let mut keys: Vec<&String> = hash.keys().collect();
     keys.sort();
     for k in keys {
-        e.set_attr(&meta_name(k), hash[k].as_str());
+        if k.contains('#') || k.contains(':') {
+            continue;
+        }
+        let name = meta_name(k);
+        if e.attr(&name).is_none() {
+            e.set_attr(&name, hash[k].as_str());
+        }
     }
 }
 
