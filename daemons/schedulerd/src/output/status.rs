@@ -549,6 +549,8 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
             .doc
             .attr(op, "operation_key")
             .filter(|s| !s.is_empty())
+            .or(ws.doc.id(op))
+            .filter(|s| !s.is_empty())
             .unwrap_or("unknown operation");
         let node = ws
             .doc
