@@ -256,18 +256,18 @@ fn cib_client_against_real_based() {
     bump_patch_upgrade(&lab, &cib);
     ping_pacemakerd(&lab);
 
-    // The read-only service answers queries the same way.
-    let ro = in_node(&lab, 1, || {
-        CibClient::signon("atrium-msg-ro", ConnType::Query)
-    })
-    .expect("sign-on on cib_ro");
-    let r = ro.query(Some("nodes"), 0).expect("ro query");
+    // The read-only and shared-memory services answer queries the same way.
     let (_, nodes) = cibadmin(&lab, &["-Q", "-o", "nodes"]);
-    assert_eq!(r.rc, 0);
-    assert_eq!(
-        r.output.map(|o| o.to_unformatted()),
-        nodes.map(|o| o.to_unformatted())
-    );
+    let nodes = nodes.map(|o| o.to_unformatted());
+    for (name, kind) in [
+        ("atrium-msg-ro", ConnType::Query),
+        ("atrium-msg-shm", ConnType::CommandNonblocking),
+    ] {
+        let c = in_node(&lab, 1, || CibClient::signon(name, kind)).expect("sign-on");
+        let r = c.query(Some("nodes"), 0).expect("query");
+        assert_eq!(r.rc, 0);
+        assert_eq!(r.output.map(|o| o.to_unformatted()), nodes, "{kind:?}");
+    }
 
     // A runtime whose threads all live in the node's namespaces (tasks
     // spawned on it connect from there).
