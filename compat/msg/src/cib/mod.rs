@@ -7,6 +7,33 @@
 //! Return codes are the reference's legacy ones: 0, or a negative errno
 //! or `-pcmk_err_*` (what `cib_rc` carries); [`CibError::rc`] maps them to
 //! [`pcmk_results::Rc`].
+//!
+//! A tool's "native" backend (what `cib_new()` picks when neither
+//! `CIB_file`, `CIB_shadow` nor `CIB_port` is set) is a thin layer:
+//!
+//! ```ignore
+//! // signon: like cib->cmds->signon(cib, crm_system_name, cib_command)
+//! let conn = match CibClient::signon(name, ConnType::Command) {
+//!     Ok(c) => c,
+//!     Err(e) => return Reply { rc: e.legacy_rc, ..Reply::default() }, // -ENOTCONN, ...
+//! };
+//! // perform: every operation goes through `call` with the op's wire name
+//! // and the call options bits unchanged (cib_sync_call present = the
+//! // reply comes on the response ring, as `cibadmin -s`; absent = as an
+//! // event, as plain `cibadmin`).
+//! let r = conn.call(&CibRequest {
+//!     op: op.name(),             // "cib_query", "cib_modify", ...
+//!     host: None,
+//!     section: req.section,      // or the XPath with call_options::XPATH
+//!     data: req.data,
+//!     options: req.options.0,
+//!     user: req.user,            // None: CIB_user from the environment
+//! });
+//! let reply = match r {
+//!     Ok(r) => Reply { rc: r.rc, output: r.output, ..Reply::default() },
+//!     Err(e) => Reply { rc: e.legacy_rc, ..Reply::default() }, // -ECOMM, -ETIME, ...
+//! };
+//! ```
 
 #[cfg(feature = "tokio")]
 mod async_client;
