@@ -1,8 +1,9 @@
 //! Corosync's client libraries over libqb IPC, as Pacemaker uses them:
 //! [`cpg`] (libcpg), [`cmap`] (libcmap), [`quorum`] (libquorum),
-//! [`votequorum`] (libvotequorum) and [`cfg`] (libcfg, for pacemakerd). Each module has the request, response
-//! and notification structures of corosync 3.1.7's `ipc_*.h` as pure
-//! codecs, a blocking client and (feature `tokio`) an async client.
+//! [`votequorum`] (libvotequorum) and [`cfg`](mod@cfg) (libcfg, for
+//! pacemakerd). Each module has the request, response and notification
+//! structures of corosync 3.1.7's `ipc_*.h` as pure codecs and a blocking
+//! client; cpg, cmap and quorum also have an async client (feature `tokio`).
 //!
 //! This module: [`CsError`] (`cs_error_t`), the shared header helpers and
 //! the two transports ([`Conn`], [`AsyncConn`]) every service client uses.
