@@ -524,9 +524,14 @@ impl Inner {
 
     /// One pass of the retry loop: `Ok(true)` when nothing is left to do.
     fn flush_once(&self, st: &mut EventState) -> Result<bool, Error> {
+        // Outstanding wake-ups go out in one write (libqb's
+        // resend_event_notifications): one-byte writes each cost a socket
+        // buffer slot.
         while st.pending_wakes > 0 {
-            match sock::send(self.sock.get_ref().as_fd(), &[0]) {
-                Ok(_) => st.pending_wakes -= 1,
+            let zeros = [0u8; 4096];
+            let n = st.pending_wakes.min(zeros.len());
+            match sock::send(self.sock.get_ref().as_fd(), &zeros[..n]) {
+                Ok(sent) => st.pending_wakes -= sent.min(n),
                 Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => break,
                 Err(_) => return Err(Error::NotConnected),
             }
@@ -553,15 +558,38 @@ impl Inner {
         self.rt.spawn(async move {
             let mut backoff = Duration::from_millis(1);
             loop {
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_millis(200));
+                // Atrium's corosync: wake-up bytes that did not fit in the
+                // socket wait for it to become writable (as libqb polls for
+                // POLLOUT) instead of a growing sleep, and any progress
+                // resets the back-off; otherwise a fast event stream to a
+                // client crawls at one socket-buffer-full per 200 ms.
+                let wakes_pending = match me.upgrade() {
+                    Some(inner) => lock(&inner.event).pending_wakes > 0,
+                    None => return,
+                };
+                if wakes_pending {
+                    let Some(inner) = me.upgrade() else { return };
+                    if let Ok(Ok(mut g)) =
+                        tokio::time::timeout(backoff, inner.sock.writable()).await
+                    {
+                        g.clear_ready();
+                    }
+                } else {
+                    tokio::time::sleep(backoff).await;
+                }
                 let Some(inner) = me.upgrade() else { return };
                 if inner.closed.load(Ordering::Acquire) {
                     return;
                 }
                 let res = {
                     let mut st = lock(&inner.event);
+                    let before = (st.queue.len(), st.pending_wakes);
                     let r = inner.flush_once(&mut st);
+                    if (st.queue.len(), st.pending_wakes) != before {
+                        backoff = Duration::from_millis(1);
+                    } else {
+                        backoff = (backoff * 2).min(Duration::from_millis(200));
+                    }
                     if matches!(r, Ok(true)) || r.is_err() {
                         st.flusher = false;
                     }
@@ -707,6 +735,39 @@ impl ConnectionHandle {
                 Err(e)
             }
             ok => ok,
+        }
+    }
+
+    /// Write an event only if it fits now (added for Atrium's corosync,
+    /// which keeps its own outgoing queue and retries on every loop turn
+    /// like corosync's outq_flush): `Ok(true)` written and signalled,
+    /// `Ok(false)` when the ring is full or events are already queued here
+    /// (nothing is queued by this call).
+    pub fn try_send_event_v(&self, parts: &[&[u8]]) -> Result<bool, Error> {
+        self.check(parts.iter().map(|p| p.len()).sum())?;
+        let inner = &self.inner;
+        let mut st = lock(&inner.event);
+        if !st.queue.is_empty() {
+            return Ok(false);
+        }
+        match st.ring.write(parts) {
+            Ok(()) => {
+                let r = inner.wake(&mut st);
+                if r.is_ok() && st.pending_wakes > 0 {
+                    inner.ensure_flusher(&mut st);
+                }
+                drop(st);
+                if let Err(e) = &r {
+                    inner.fault("event send failed", e);
+                }
+                r.map(|()| true)
+            }
+            Err(Error::WouldBlock) => Ok(false),
+            Err(e) => {
+                drop(st);
+                inner.fault("event send failed", &e);
+                Err(e)
+            }
         }
     }
 

@@ -38,6 +38,8 @@ struct Conn {
     handle: ConnectionHandle,
     service: u16,
     fc: i32,
+    /// Events waiting for room in the client's ring (ipc_glue.c's outq).
+    outq: std::collections::VecDeque<Vec<u8>>,
 }
 
 /// One running corosync.
@@ -195,6 +197,9 @@ impl Daemon {
             if self.pending_process.is_some() || self.services.deferred() > 0 {
                 deadline = deadline.min(now + Duration::from_millis(1));
             }
+            if self.flush_outq() {
+                deadline = deadline.min(now + Duration::from_micros(200));
+            }
             tokio::select! {
                 biased;
                 _ = recv_signal(&mut term) => self.signalled(),
@@ -204,30 +209,33 @@ impl Daemon {
                     if let Ok((n, from)) = r {
                         self.packet(&buf[..n], from);
                     }
-                    // Drain what else is waiting before flushing.
-                    for _ in 0..256 {
-                        match self.net.try_recv(&mut buf) {
-                            Ok((n, from)) => self.packet(&buf[..n], from),
-                            Err(_) => break,
-                        }
-                    }
                 }
                 ev = rx.recv() => {
                     match ev {
                         Some(ev) => self.ipc(ev),
                         None => return exit::FATAL_ERR,
                     }
-                    for _ in 0..256 {
-                        match rx.try_recv() {
-                            Ok(ev) => self.ipc(ev),
-                            Err(_) => break,
-                        }
-                    }
                 }
                 _ = tokio::time::sleep_until(deadline.into()) => {
                     let now = Instant::now();
                     self.totem.handle_timeout(now);
                     self.services.handle_timeout(now, &mut Port(&mut self.totem));
+                }
+            }
+            // Whatever else is waiting, from both sides, before the next
+            // flush: neither datagrams nor clients may starve the other.
+            for _ in 0..256 {
+                let mut any = false;
+                if let Ok((n, from)) = self.net.try_recv(&mut buf) {
+                    self.packet(&buf[..n], from);
+                    any = true;
+                }
+                if let Ok(ev) = rx.try_recv() {
+                    self.ipc(ev);
+                    any = true;
+                }
+                if !any {
+                    break;
                 }
             }
         }
@@ -270,6 +278,7 @@ impl Daemon {
                                 handle,
                                 service,
                                 fc: 0,
+                                outq: std::collections::VecDeque::new(),
                             },
                         );
                     }
@@ -336,6 +345,28 @@ impl Daemon {
             }
         }
         self.flow_control();
+    }
+
+    /// outq_flush: move queued events into the clients' rings while they
+    /// have room. True when something is still waiting.
+    fn flush_outq(&mut self) -> bool {
+        let mut waiting = false;
+        for c in self.conns.values_mut() {
+            while let Some(front) = c.outq.front() {
+                match c.handle.try_send_event_v(&[front]) {
+                    Ok(true) => {
+                        c.outq.pop_front();
+                    }
+                    Ok(false) => break,
+                    Err(_) => {
+                        c.outq.clear();
+                        c.handle.close();
+                    }
+                }
+            }
+            waiting |= !c.outq.is_empty();
+        }
+        waiting
     }
 
     fn flow_control(&mut self) {
@@ -492,8 +523,16 @@ impl Daemon {
                 }
             }
             Output::Event { conn, bytes } => {
-                if let Some(c) = self.conns.get(&conn) {
-                    let _ = c.handle.send_event(&bytes);
+                if let Some(c) = self.conns.get_mut(&conn) {
+                    if c.outq.is_empty() {
+                        match c.handle.try_send_event_v(&[&bytes]) {
+                            Ok(true) => {}
+                            Ok(false) => c.outq.push_back(bytes),
+                            Err(_) => c.handle.close(),
+                        }
+                    } else {
+                        c.outq.push_back(bytes);
+                    }
                 }
             }
             Output::Log {
