@@ -288,3 +288,94 @@ fn acl_scenarios_match_the_reference() {
     acl_loop(&mut p);
     eprintln!("{} steps, all identical", p.steps);
 }
+
+/// `cibadmin --show-access` (cts-cli's access_render scenario, then more
+/// users and rules): the annotated renderings in every mode.
+#[test]
+fn access_rendering_matches_the_reference() {
+    let (Some(refbin), Some(shadow_bin)) = (reference("cibadmin"), reference("crm_shadow")) else {
+        skip!("reference cibadmin/crm_shadow are not installed");
+    };
+    let mut p = Pair::new(&refbin, "access", Mode::Shadow(SHADOW));
+    for side in &p.sides {
+        let dir = side.dir.to_string_lossy().into_owned();
+        let out = run_env(
+            &shadow_bin,
+            &["--batch", "--force", "--create-empty", SHADOW],
+            None,
+            &[("CIB_shadow_dir", &dir)],
+        );
+        assert_eq!(out.code, 0, "crm_shadow failed: {out:?}");
+    }
+    let acls = r#"<acls>
+      <acl_role id="role-deny-acls">
+        <acl_permission id="deny-acls" kind="deny" xpath="/cib/configuration/acls"/>
+        <acl_permission id="read-rest" kind="read" xpath="/cib"/>
+      </acl_role>
+      <acl_target id="tony">
+        <role id="role-deny-acls"/>
+      </acl_target>
+      <acl_role id="writer">
+        <acl_permission id="w-rsc" kind="write" xpath="//resources"/>
+        <acl_permission id="r-all" kind="read" xpath="/cib"/>
+        <acl_permission id="d-meta" kind="deny" reference="d1-meta"/>
+      </acl_role>
+      <acl_target id="wendy">
+        <role id="writer"/>
+      </acl_target>
+      <acl_target id="nobody"/>
+    </acls>"#;
+    for side in &p.sides {
+        std::fs::write(side.tmpxml(), acls).expect("scratch file is writable");
+    }
+    p.step(
+        "Configure some ACLs",
+        &["-M", "-o", "acls", "--xml-file", "$TMPXML"],
+    );
+    let enable = set_option("enable-acl", "true");
+    p.step(
+        "Enable ACLs",
+        &["-M", "-c", "-o", "crm_config", "-X", &enable],
+    );
+    let rsc = r#"<primitive id="d1" class="ocf" provider="pacemaker" type="Dummy"><meta_attributes id="d1-meta"><nvpair id="d1-tr" name="target-role" value="Stopped &amp; &lt;x&gt;"/></meta_attributes></primitive>"#;
+    p.step("Add a resource", &["-C", "-o", "resources", "-X", rsc]);
+    for user in ["tony", "wendy", "nobody", "root", "unknown"] {
+        for mode in ["color", "namespace", "text", "auto"] {
+            let arg = format!("--show-access={mode}");
+            p.step("render", &["--force", &arg, "-Q", "--user", user]);
+        }
+        p.step(
+            "render a section",
+            &[
+                "--force",
+                "--show-access=text",
+                "-Q",
+                "-o",
+                "resources",
+                "-U",
+                user,
+            ],
+        );
+        p.step(
+            "render no children",
+            &["--force", "-Snamespace", "-Q", "-n", "-U", user],
+        );
+    }
+    p.step(
+        "render without force",
+        &["--show-access", "-Q", "-U", "tony"],
+    );
+    p.step("render without user", &["--show-access=text", "-Q"]);
+    p.step(
+        "render for a bad name",
+        &["--show-access=text", "-Q", "-U", "a&b"],
+    );
+    p.run(
+        "render as an ACL user",
+        &["--force", "--show-access=text", "-Q", "-U", "wendy"],
+        Step {
+            user: Some("tony"),
+            ..Step::default()
+        },
+    );
+}

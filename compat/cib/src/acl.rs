@@ -211,6 +211,25 @@ impl Doc {
     /// (or to its attribute `name`). A refusal marks the document denied.
     #[doc(alias = "pcmk__check_acl")]
     pub fn check_acl(&mut self, id: NodeId, name: Option<&str>, mut mode: u32) -> bool {
+        if let Some(n) = name {
+            if mode == flag::ACL_CREATE && self.attr(id, n).is_some() {
+                mode = flag::ACL_WRITE;
+            }
+        }
+        let path = self.denied_path(id, name);
+        self.check_acl_walk(id, mode, &path, false)
+    }
+
+    /// `pcmk__check_acl()` called on attribute `name` of element `id`
+    /// itself (as the ACL rendering does): the walk starts at the
+    /// attribute, which never carries ACL marks, so any decision comes from
+    /// `id` upwards.
+    pub(crate) fn check_acl_attribute(&mut self, id: NodeId, name: &str, mode: u32) -> bool {
+        let path = format!("{}/{name}[@{name}]", self.element_xpath(id));
+        self.check_acl_walk(id, mode, &path, true)
+    }
+
+    fn check_acl_walk(&mut self, id: NodeId, mode: u32, path: &str, from_child: bool) -> bool {
         if !(self.tracking(false) && self.acl_enabled()) {
             return true;
         }
@@ -218,18 +237,12 @@ impl Doc {
         if self.acls.is_empty() {
             self.flags |= flag::ACL_DENIED;
             let msg = format!(
-                "User '{user}' without ACLs denied {} access to {}",
-                mode_text(mode),
-                self.denied_path(id, name)
+                "User '{user}' without ACLs denied {} access to {path}",
+                mode_text(mode)
             );
             self.trace
                 .push("pcmk__check_acl", "acl.c", 677, Level::Trace, msg);
             return false;
-        }
-        if let Some(n) = name {
-            if mode == flag::ACL_CREATE && self.attr(id, n).is_some() {
-                mode = flag::ACL_WRITE;
-            }
         }
         let mut cur = Some(id);
         while let Some(n) = cur {
@@ -243,10 +256,9 @@ impl Doc {
             if f & flag::ACL_DENY != 0 {
                 self.flags |= flag::ACL_DENIED;
                 let msg = format!(
-                    "{}ACL denies user '{user}' {} access to {}",
-                    if n != id { "Parent " } else { "" },
-                    mode_text(mode),
-                    self.denied_path(id, name)
+                    "{}ACL denies user '{user}' {} access to {path}",
+                    if n != id || from_child { "Parent " } else { "" },
+                    mode_text(mode)
                 );
                 self.trace
                     .push("pcmk__check_acl", "acl.c", 713, Level::Trace, msg);
@@ -256,9 +268,8 @@ impl Doc {
         }
         self.flags |= flag::ACL_DENIED;
         let msg = format!(
-            "Default ACL denies user '{user}' {} access to {}",
-            mode_text(mode),
-            self.denied_path(id, name)
+            "Default ACL denies user '{user}' {} access to {path}",
+            mode_text(mode)
         );
         self.trace
             .push("pcmk__check_acl", "acl.c", 733, Level::Trace, msg);

@@ -12,6 +12,7 @@
 //!   of matching subtrees.
 //! - [`changes`]: inferring tracked changes between two trees.
 //! - [`acl`]: unpacking, applying and checking ACLs; filtered reads.
+//! - [`access`]: a CIB annotated with what a user may do (`--show-access`).
 //! - [`options`]: the CIB manager's cluster options (`enable-acl`).
 //! - [`sections`]: section names and paths, the empty CIB.
 //! - [`ops`]: the operations themselves (`cib_process_*`).
@@ -27,6 +28,7 @@
 //! - [`time`]: `ctime()` timestamps.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod acl;
 pub mod api;
 pub mod changes;

@@ -764,8 +764,9 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
     let mut output = reply.output;
     if let (Some(o), Some(how)) = (output.as_ref(), a.acl_eval) {
         let cred = acl_cred.unwrap_or_default();
-        match render::annotate(&cred, o, &identity as &dyn Identity) {
-            Ok(doc) => {
+        match pcmk_cib::access::annotate(&cred, o, &identity as &dyn Identity) {
+            Ok((doc, trace)) => {
+                print_trace(&trace.events);
                 let how = match how {
                     AclEval::Auto if render::stdout_is_tty() => AclEval::Color,
                     AclEval::Auto => AclEval::Text,
