@@ -595,6 +595,17 @@ pub mod ra_caps {
     }
 }
 
+/// `services_ocf_exitcode_str` as compiled into Pacemaker's own libraries
+/// (deprecated API disabled): the deprecated codes 194–199 are "unknown".
+#[doc(alias = "services_ocf_exitcode_str")]
+pub fn ocf_exit_str(rc: i32) -> &'static str {
+    if (194..=199).contains(&rc) {
+        "unknown"
+    } else {
+        pcmk_results::ocf::OcfExit::from_raw(rc).description()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

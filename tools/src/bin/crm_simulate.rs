@@ -478,38 +478,148 @@ fn now_epoch() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// Read the input CIB the way `setup_input` does (minus the schema work
-/// the validation helper will provide).
-fn read_input(path: &str) -> Result<Element, (CrmExit, String)> {
-    let parsed = if path == "-" {
+/// Why the input CIB cannot be used.
+enum InputError {
+    /// Reported through the output object.
+    Message(CrmExit, String),
+    /// Already reported on stderr (schema messages); only the exit code.
+    Reported(CrmExit),
+}
+
+/// Read the input CIB the way `setup_input` does: parse (libxml2's
+/// recover mode), add a status section, upgrade an old schema in memory
+/// (`cli_config_update`), validate (`validate_xml`), then the shadow-file
+/// round trip.
+fn read_input(path: &str) -> Result<Element, InputError> {
+    let (parsed, source, url) = if path == "-" {
         let mut buf = Vec::new();
         let _ = std::io::stdin().read_to_end(&mut buf);
-        pcmk_xml::read_string(&buf)
-    } else {
+        let parsed = pcmk_xml::read_string(&buf);
+        (parsed, String::from_utf8(buf).ok(), "unknown.xml")
+    } else if path.ends_with(".bz2") {
         match pcmk_xml::read_file(std::path::Path::new(path)) {
-            Ok(p) => p,
-            Err(e) => return Err((CrmExit::DATAERR, format!("Could not read {path}: {e}"))),
+            Ok(p) => (p, None, path),
+            Err(e) => {
+                return Err(InputError::Message(
+                    CrmExit::DATAERR,
+                    format!("Could not read {path}: {e}"),
+                ))
+            }
+        }
+    } else {
+        match std::fs::read(path) {
+            Ok(buf) => {
+                let parsed = pcmk_xml::read_string(&buf);
+                (parsed, String::from_utf8(buf).ok(), path)
+            }
+            Err(e) => {
+                return Err(InputError::Message(
+                    CrmExit::DATAERR,
+                    format!("Could not read {path}: {e}"),
+                ))
+            }
         }
     };
-    let Some(mut cib) = parsed.clean() else {
-        return Err((
+    let Some(mut cib) = parsed.root else {
+        return Err(InputError::Message(
             CrmExit::DATAERR,
             "Update does not conform to the configured schema".into(),
         ));
     };
+    cib.strip_text();
+    // libxml2 reports line numbers of the file: validate its text when the
+    // tree still matches it (a missing status section inserted textually)
+    let mut source = source.filter(|_| parsed.errors.is_empty());
+    if source.is_none() {
+        drop_duplicate_attrs(&mut cib);
+    }
     if cib.first_element("status").is_none() {
         cib.push_element(Element::new("status"));
+        source = source.and_then(|s| insert_status(&s, cib.name()));
     }
-    // cli_config_update(): the schema upgrade itself is not done yet
-    if cib
-        .attr("validate-with")
-        .is_some_and(|v| v.eq_ignore_ascii_case("none"))
-    {
-        eprintln!(
-            "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
-        );
+
+    let validator = pcmk_schema::Validator::global();
+    let update = pcmk_schema::cli_config_update(validator, &cib);
+    for line in &update.log {
+        if line.contains("Relax-NG") || line.contains("parser error") {
+            eprintln!("{line}");
+        }
     }
+    if let Some(w) = &update.warning {
+        eprintln!("{w}");
+    }
+    if !update.usable {
+        if let Some(e) = &update.error {
+            eprintln!("{e}");
+        }
+        return Err(InputError::Reported(CrmExit::CONFIG));
+    }
+    if update.cib != cib {
+        source = None;
+    }
+    let mut cib = update.cib;
+    let check = pcmk_schema::validate_xml(validator, &mut cib, source.as_deref(), None, Some(url));
+    for m in &check.messages {
+        eprintln!("{m}");
+    }
+    if !check.valid {
+        return Err(InputError::Reported(CrmExit::CONFIG));
+    }
+    shadow_round_trip(&mut cib);
     Ok(cib)
+}
+
+/// A recovered parse can keep an attribute twice; lookups see the first,
+/// and so does validation of the reference's in-memory tree.
+fn drop_duplicate_attrs(e: &mut Element) {
+    let attrs = e.attrs_mut();
+    let mut i = 1;
+    while i < attrs.len() {
+        if attrs[..i].iter().any(|a| a.name == attrs[i].name) {
+            attrs.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    for c in e.elements_mut() {
+        drop_duplicate_attrs(c);
+    }
+}
+
+/// `source` with an empty status section added as the last child of its
+/// root element `root`, or `None` when the closing tag is not found.
+fn insert_status(source: &str, root: &str) -> Option<String> {
+    let close = format!("</{root}");
+    let at = source.rfind(&close)?;
+    let mut s = String::with_capacity(source.len() + 9);
+    s.push_str(&source[..at]);
+    s.push_str("<status/>");
+    s.push_str(&source[at..]);
+    Some(s)
+}
+
+/// The reference writes the input to a shadow file and reads it back
+/// (`write_xml_file`, then the file-based CIB): text nodes are lost and
+/// attribute values pass through `crm_xml_escape`, so control characters
+/// come back as their visible forms (`\n`, four spaces for a tab, `\ooo`).
+fn shadow_round_trip(e: &mut Element) {
+    for a in e.attrs_mut().iter_mut() {
+        if a.value.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            a.value = unescape_entities(&pcmk_xml::text::escape_value(&a.value));
+        }
+    }
+    for c in e.elements_mut() {
+        shadow_round_trip(c);
+    }
+}
+
+/// Undo the five entities `crm_xml_escape` produces.
+fn unescape_entities(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// `set_effective_date`.
@@ -573,7 +683,8 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
     };
     let mut cib = match read_input(&xml_file) {
         Ok(c) => c,
-        Err((code, msg)) => return (code, Some(msg)),
+        Err(InputError::Message(code, msg)) => return (code, Some(msg)),
+        Err(InputError::Reported(code)) => return (code, None),
     };
     let output_file: Option<OsString> = if o.store {
         Some(OsString::from(&xml_file))

@@ -3,8 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use pcmk_results::OcfExit;
-
 use super::status::show;
 use super::Out;
 use crate::model::{rflags, NodeId, RscId, Variant, WorkingSet};
@@ -171,7 +169,7 @@ pub fn native_output_string(
         let uname = node.map(|n| ws.nodes[n].uname.as_str());
         if let Some(op) = failed_probe(ws, r, uname) {
             let rc = util::scan_min_int(ws.doc.attr(op, "rc-code"), 0);
-            s.push_str(&format!(" ({}) ", OcfExit::from_raw(rc).description()));
+            s.push_str(&format!(" ({}) ", crate::util::ocf_exit_str(rc)));
         }
     }
     let mut have_flags = false;
@@ -604,7 +602,7 @@ fn clone(ws: &WorkingSet, out: &mut Out, r: RscId, show_opts: u32) -> bool {
                 let state = match failed_probe(ws, r, Some(uname)) {
                     Some(op) => {
                         let rc = util::scan_min_int(ws.doc.attr(op, "rc-code"), 0);
-                        format!("Stopped ({})", OcfExit::from_raw(rc).description())
+                        format!("Stopped ({})", crate::util::ocf_exit_str(rc))
                     }
                     None if configured_role(ws, r) == Role::Stopped => "Stopped (disabled)".into(),
                     None => "Stopped".into(),

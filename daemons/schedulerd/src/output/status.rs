@@ -2,8 +2,6 @@
 //! messages it calls: `node-list`, `resource-list`, `node-attribute-list`,
 //! `node-summary`, `failed-action-list`).
 
-use pcmk_results::OcfExit;
-
 use super::resources::print_resource;
 use super::Out;
 use crate::model::{rflags, wsflags, NodeId, WorkingSet};
@@ -504,6 +502,22 @@ fn node_summary(ws: &mut WorkingSet, out: &mut Out, show: u32, print_spacer: boo
                 node_printed = true;
                 node_message(ws, out, n, show, false);
             }
+            if out.is_xml() {
+                let threshold = ws.resources[r].migration_threshold.to_string();
+                let count = failcount.to_string();
+                let last_s = (last > 0).then(|| crate::iso8601::ctime(last));
+                out.xml_leaf(
+                    "resource_history",
+                    &[
+                        ("id", Some(&rid)),
+                        ("orphan", Some("false")),
+                        ("migration-threshold", Some(&threshold)),
+                        ("fail-count", Some(&count)),
+                        ("last-failure", last_s.as_deref()),
+                    ],
+                );
+                continue;
+            }
             let mut s = format!(
                 "{rid}: migration-threshold={} fail-count={failcount}",
                 ws.resources[r].migration_threshold
@@ -545,6 +559,10 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
             printed = true;
             out.begin_list(None, None, "Failed Resource Actions");
         }
+        if out.is_xml() {
+            failed_action_xml(ws, out, op);
+            continue;
+        }
         let op_key = ws
             .doc
             .attr(op, "operation_key")
@@ -566,7 +584,7 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
             .unwrap_or("unknown");
         let mut s = format!(
             "{op_key} on {node} '{}' ({rc}): call={call}, status='{}'",
-            OcfExit::from_raw(rc).description(),
+            crate::util::ocf_exit_str(rc),
             pcmk_results::exec::description(status)
         );
         if let Some(r) = ws.doc.attr(op, "exit-reason").filter(|s| !s.is_empty()) {
@@ -591,6 +609,57 @@ fn failed_action_list(ws: &WorkingSet, out: &mut Out, print_spacer: bool) -> boo
         out.end_list();
     }
     printed
+}
+
+/// `failed_action_xml`: one `<failure>` element.
+fn failed_action_xml(ws: &WorkingSet, out: &mut Out, op: crate::xml::XmlId) {
+    let op_key = ws.doc.attr(op, "operation_key");
+    let rc = util::scan_min_int(ws.doc.attr(op, "rc-code"), 0);
+    let status = util::scan_min_int(ws.doc.attr(op, "op-status"), 0);
+    // escaped here and once more when written, as the reference does
+    let reason = pcmk_xml::text::escape_value(ws.doc.attr(op, "exit-reason").unwrap_or("none"));
+    let rc_s = rc.to_string();
+    let (key_name, key) = match op_key {
+        Some(k) => ("op_key", Some(k)),
+        None => ("id", ws.doc.id(op)),
+    };
+    let mut attrs: Vec<(&str, Option<String>)> = vec![
+        (key_name, key.map(str::to_owned)),
+        ("node", ws.doc.attr(op, "uname").map(str::to_owned)),
+        ("exitstatus", Some(crate::util::ocf_exit_str(rc).to_owned())),
+        ("exitreason", Some(reason)),
+        ("exitcode", Some(rc_s)),
+        ("call", ws.doc.attr(op, "call-id").map(str::to_owned)),
+        (
+            "status",
+            Some(pcmk_results::exec::description(status).to_owned()),
+        ),
+    ];
+    let epoch = ws
+        .doc
+        .attr(op, "last-rc-change")
+        .and_then(|v| util::scan_ll(v).ok())
+        .filter(|&t| t > 0);
+    if let Some(t) = epoch {
+        let interval = ws
+            .doc
+            .attr(op, "interval")
+            .and_then(|v| util::scan_ll(v).ok())
+            .filter(|&v| (0..=u32::MAX as i64).contains(&v))
+            .unwrap_or(0);
+        let when = crate::iso8601::CrmTime::from_epoch(t).to_string_flags(
+            crate::iso8601::fmt::DATE
+                | crate::iso8601::fmt::TIMEOFDAY
+                | crate::iso8601::fmt::WITH_TIMEZONE,
+        );
+        attrs.push(("last-rc-change", Some(when)));
+        attrs.push(("queued", ws.doc.attr(op, "queue-time").map(str::to_owned)));
+        attrs.push(("exec", ws.doc.attr(op, "exec-time").map(str::to_owned)));
+        attrs.push(("interval", Some(interval.to_string())));
+        attrs.push(("task", ws.doc.attr(op, "operation").map(str::to_owned)));
+    }
+    let attrs: Vec<(&str, Option<&str>)> = attrs.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    out.xml_leaf("failure", &attrs);
 }
 
 /// `maint-mode` (text).
