@@ -282,6 +282,35 @@ fn session(p: &mut Pair, refbin: &std::path::Path) {
     p.step("upgrade without force", &["--upgrade"]);
     p.step("upgrade", &["--upgrade", "--force"]);
 
+    // Logging to stderr: -V levels, PCMK_stderr, and the location form
+    // tracing adds.
+    p.step(
+        "verbose failure",
+        &["-VV", "-M", "-X", r#"<primitive id="nope"/>"#],
+    );
+    let invalid = r#"<rsc_order id="o1" first-action="break"/>"#;
+    p.step(
+        "verbose invalid",
+        &["-VV", "-M", "-o", "constraints", "-X", invalid],
+    );
+    p.step("more verbose", &["-VVV", "-Q", "-o", "alerts"]);
+    p.run(
+        "PCMK_stderr",
+        &["-V", "-Q", "-o", "alerts"],
+        Step {
+            env: vec![("PCMK_stderr", "1")],
+            ..Step::default()
+        },
+    );
+    p.run(
+        "tracing adds locations",
+        &["-VV", "-Q", "-o", "alerts"],
+        Step {
+            env: vec![("PCMK_trace_functions", "nothing")],
+            ..Step::default()
+        },
+    );
+
     // Input errors and usage errors.
     p.step("unparsable input", &["-M", "-X", "not xml"]);
     p.step(
@@ -378,6 +407,11 @@ fn missing_and_broken_files_match_the_reference() {
         p.start_with(content);
         p.step(desc, &["-Q"]);
         p.step(desc, &["-B"]);
+        // Parse errors log libxml2's own formatting; schema errors do not.
+        if desc == "invalid" || desc == "unknown schema" {
+            p.start_with(content);
+            p.step(desc, &["-VV", "-Q"]);
+        }
     }
 }
 

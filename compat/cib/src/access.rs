@@ -11,7 +11,7 @@ use pcmk_xml::tree::Element;
 
 use crate::acl::{acl_required, Identity};
 use crate::doc::{flag, Doc, Kind, NodeId};
-use crate::trace::Trace;
+use crate::trace::Diags;
 
 /// The access a user has to a node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub fn annotate(
     user: &str,
     cib: &Element,
     identity: &dyn Identity,
-) -> Result<(Annotated, Trace), Rc> {
+) -> Result<(Annotated, Diags), Rc> {
     if user.contains(['<', '>', '&']) {
         return Err(Rc::from_errno(pcmk_results::errno::EINVAL));
     }

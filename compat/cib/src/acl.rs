@@ -241,7 +241,7 @@ impl Doc {
                 mode_text(mode)
             );
             self.trace
-                .push("pcmk__check_acl", "acl.c", 677, Level::Trace, msg);
+                .log("pcmk__check_acl", "acl.c", 677, Level::Trace, msg);
             return false;
         }
         let mut cur = Some(id);
@@ -261,7 +261,7 @@ impl Doc {
                     mode_text(mode)
                 );
                 self.trace
-                    .push("pcmk__check_acl", "acl.c", 713, Level::Trace, msg);
+                    .log("pcmk__check_acl", "acl.c", 713, Level::Trace, msg);
                 return false;
             }
             cur = self.parent(n);
@@ -272,7 +272,7 @@ impl Doc {
             mode_text(mode)
         );
         self.trace
-            .push("pcmk__check_acl", "acl.c", 733, Level::Trace, msg);
+            .log("pcmk__check_acl", "acl.c", 733, Level::Trace, msg);
         false
     }
 
@@ -295,15 +295,15 @@ impl Doc {
                     "Creation of <{name}> scaffolding with id=\"{shown}\" is implicitly allowed"
                 );
                 self.trace
-                    .push("pcmk__apply_creation_acl", "acl.c", 577, Level::Trace, msg);
+                    .log("pcmk__apply_creation_acl", "acl.c", 577, Level::Trace, msg);
             } else if self.check_acl(id, None, flag::ACL_WRITE) {
                 let msg = format!("ACLs allow creation of <{name}> with id=\"{shown}\"");
                 self.trace
-                    .push("pcmk__apply_creation_acl", "acl.c", 582, Level::Trace, msg);
+                    .log("pcmk__apply_creation_acl", "acl.c", 582, Level::Trace, msg);
             } else if check_top {
                 let msg = format!("ACLs disallow creation of <{name}> with id=\"{shown}\"");
                 self.trace
-                    .push("pcmk__apply_creation_acl", "acl.c", 586, Level::Trace, msg);
+                    .log("pcmk__apply_creation_acl", "acl.c", 586, Level::Trace, msg);
                 self.unlink(id);
                 return;
             } else {
@@ -315,7 +315,7 @@ impl Doc {
                 let msg =
                     format!("ACLs would disallow creation of {root}<{name}> with id=\"{shown}\" ");
                 self.trace
-                    .push("pcmk__apply_creation_acl", "acl.c", 592, Level::Notice, msg);
+                    .log("pcmk__apply_creation_acl", "acl.c", 592, Level::Notice, msg);
             }
         }
         for c in self.xml_children(id) {

@@ -6,7 +6,7 @@ use std::fmt;
 use pcmk_results::Rc;
 use pcmk_xml::tree::Element;
 
-use crate::trace::Trace;
+use crate::trace::Diags;
 
 /// A CIB operation (`PCMK__CIB_REQUEST_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -157,11 +157,9 @@ pub struct Reply {
     pub rc: i32,
     /// The call's output (query result, `<failed>` list, …).
     pub output: Option<Element>,
-    /// Messages the reference prints on stderr while performing the call
-    /// (numbered dumps of invalid results, schema complaints).
-    pub stderr: Vec<String>,
-    /// Trace messages (see [`crate::trace`]).
-    pub trace: Trace,
+    /// What the reference prints on stderr (or logs) while performing the
+    /// call, in order (see [`crate::trace`]).
+    pub diag: Diags,
 }
 
 impl Reply {

@@ -17,7 +17,7 @@ use pcmk_xml::tree::{Element, Node};
 use pcmk_xml::xpath::{Builder, Hit, XPathDoc, XPathError};
 
 use crate::acl::AclRule;
-use crate::trace::Trace;
+use crate::trace::Diags;
 
 /// Handle of a node in a [`Doc`].
 pub type NodeId = usize;
@@ -92,8 +92,8 @@ pub struct Doc {
     pub(crate) acls: Vec<AclRule>,
     /// Deleted nodes (`docpriv->deleted_objs`).
     pub(crate) deleted: Vec<Deleted>,
-    /// Trace messages produced while working on this document.
-    pub(crate) trace: Trace,
+    /// Log messages produced while working on this document.
+    pub(crate) trace: Diags,
 }
 
 impl Doc {
@@ -223,7 +223,7 @@ impl Doc {
     }
 
     /// Take the trace messages collected so far.
-    pub fn take_trace(&mut self) -> Trace {
+    pub fn take_trace(&mut self) -> Diags {
         std::mem::take(&mut self.trace)
     }
 

@@ -24,6 +24,7 @@ use crate::client::CibBackend;
 use crate::perform::{perform, PerformOptions, Services};
 use crate::sections::find_element;
 use crate::store;
+use crate::trace::{Diags, Level};
 use crate::validate::Validation;
 
 /// Operations the file backend knows (`cib_file_ops[]`).
@@ -95,7 +96,7 @@ impl<'s> FileBackend<'s> {
     }
 
     /// `load_file_cib()`: read, add status, validate.
-    fn load(&mut self, stderr: &mut Vec<String>) -> i32 {
+    fn load(&mut self, diag: &mut Diags) -> i32 {
         let is_stdin = self.filename.as_os_str() == "-";
         if !is_stdin && std::fs::metadata(&self.filename).is_err() {
             return -ENXIO;
@@ -113,11 +114,19 @@ impl<'s> FileBackend<'s> {
         {
             root.push_element(Element::new("status"));
         }
-        let (valid, set) = self.services.validation.validate_xml(&root, true, stderr);
+        let (valid, set) = self.services.validation.validate_xml(&root, true, diag);
         if let Some(name) = set {
             root.set_attr("validate-with", name);
         }
         if !valid {
+            let schema = root.attr("validate-with").unwrap_or("(null)");
+            diag.log(
+                "load_file_cib",
+                "cib_file.c",
+                580,
+                Level::Error,
+                format!("CIB does not validate against {schema}"),
+            );
             return -PCMK_ERR_SCHEMA_VALIDATION;
         }
         self.cib = Some(root);
@@ -125,11 +134,11 @@ impl<'s> FileBackend<'s> {
     }
 
     /// Sign on, collecting stderr messages the reference would print.
-    pub fn signon_with(&mut self, stderr: &mut Vec<String>) -> i32 {
+    pub fn signon_with(&mut self, diag: &mut Diags) -> i32 {
         let rc = if self.filename.as_os_str().is_empty() {
             -EINVAL
         } else {
-            self.load(stderr)
+            self.load(diag)
         };
         if rc == 0 {
             self.connected = true;
@@ -171,7 +180,7 @@ impl<'s> FileBackend<'s> {
 impl CibBackend for FileBackend<'_> {
     fn signon(&mut self, _name: &str) -> Reply {
         let mut reply = Reply::default();
-        reply.rc = self.signon_with(&mut reply.stderr);
+        reply.rc = self.signon_with(&mut reply.diag);
         reply
     }
 
@@ -208,13 +217,19 @@ impl CibBackend for FileBackend<'_> {
                 last_written: None,
             },
         );
-        reply.stderr = done.stderr;
-        reply.trace = done.trace;
+        reply.diag = done.diag;
         reply.rc = done.rc;
         if done.rc == -PCMK_ERR_SCHEMA_VALIDATION {
+            // validate_xml_verbose(): the numbered dump, then the same
+            // validation again (its grammar already logs, silently).
             reply
-                .stderr
-                .push(Validation::verbose_dump(done.result.as_ref()));
+                .diag
+                .stderr(Validation::verbose_dump(done.result.as_ref()));
+            if let Some(r) = done.result.as_ref() {
+                self.services
+                    .validation
+                    .validate_xml(r, false, &mut reply.diag);
+            }
         }
         if done.rc == 0 && !op.is_query() {
             self.cib = done.result;

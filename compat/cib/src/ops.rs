@@ -13,6 +13,7 @@ use pcmk_xml::xpath::{Hit, XPathDoc};
 use crate::api::{CallOptions, Op};
 use crate::doc::{Doc, NodeId};
 use crate::sections::{find_element, find_in_doc, parent_for};
+use crate::trace::Diags;
 use crate::validate::{schema_index, Upgrader, Validation};
 
 /// Everything an operation needs besides the documents.
@@ -24,7 +25,7 @@ pub(crate) struct Ctx<'a> {
     pub schema_max: Option<&'a str>,
     pub validation: &'a Validation,
     pub upgrader: &'a dyn Upgrader,
-    pub stderr: &'a mut Vec<String>,
+    pub diag: &'a mut Diags,
 }
 
 fn is_section(section: Option<&str>, name: &str) -> bool {
@@ -193,7 +194,7 @@ fn upgrade(ctx: &mut Ctx<'_>, existing: &Element, result: &mut Option<Doc>) -> i
     let to_logs = !ctx.options.has(CallOptions::VERBOSE);
     let up = ctx
         .validation
-        .update_validation(&xml, max, true, to_logs, ctx.upgrader, ctx.stderr);
+        .update_validation(&xml, max, true, to_logs, ctx.upgrader, ctx.diag);
     if let Some(new) = up.replaced {
         *doc = Doc::from_element(&new);
     }
@@ -599,7 +600,7 @@ mod tests {
         section: Option<&'a str>,
         input: Option<&'a Element>,
         v: &'a Validation,
-        stderr: &'a mut Vec<String>,
+        diag: &'a mut Diags,
     ) -> Ctx<'a> {
         Ctx {
             op,
@@ -609,7 +610,7 @@ mod tests {
             schema_max: None,
             validation: v,
             upgrader: &NoTransforms,
-            stderr,
+            diag,
         }
     }
 
@@ -620,7 +621,7 @@ mod tests {
         )
         .unwrap();
         let v = Validation::default();
-        let mut err = Vec::new();
+        let mut err = Diags::default();
         let mut c = ctx(
             Op::Query,
             CallOptions::XPATH,

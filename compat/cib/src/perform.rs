@@ -23,7 +23,7 @@ use crate::api::{CallOptions, Op, Request};
 use crate::doc::{flag, Doc};
 use crate::ops::{self, element_value_int, Ctx};
 use crate::sections::CRM_FEATURE_SET;
-use crate::trace::Trace;
+use crate::trace::Diags;
 use crate::validate::{schema_index, Upgrader, Validation};
 
 /// The process-wide services an operation uses.
@@ -48,10 +48,8 @@ pub struct Performed {
     pub config_changed: bool,
     /// Whether anything changed at all (a patch would be non-empty).
     pub changed: bool,
-    /// Messages for stderr, in order.
-    pub stderr: Vec<String>,
-    /// Trace messages.
-    pub trace: Trace,
+    /// Stderr output and log messages, in order.
+    pub diag: Diags,
 }
 
 /// Options of one perform call beyond the request.
@@ -107,6 +105,7 @@ pub fn perform(
     opts: &PerformOptions,
 ) -> Performed {
     let mut out = Performed::default();
+    let mut diag = Diags::default();
     let user = req.user;
     let mut ctx = Ctx {
         op,
@@ -116,7 +115,7 @@ pub fn perform(
         schema_max: req.schema_max,
         validation: services.validation,
         upgrader: services.upgrader,
-        stderr: &mut out.stderr,
+        diag: &mut diag,
     };
 
     if op.is_query() {
@@ -125,6 +124,7 @@ pub fn perform(
             match acl::filtered_copy(user, current, current, services.identity) {
                 Some(None) => {
                     out.rc = -EACCES;
+                    out.diag = diag;
                     return out;
                 }
                 Some(Some(f)) => filtered = Some(f),
@@ -135,6 +135,7 @@ pub fn perform(
         let (rc, output) = ops::query(&mut ctx, ro);
         out.rc = rc;
         out.output = output;
+        out.diag = diag;
         return out;
     }
 
@@ -146,8 +147,8 @@ pub fn perform(
     let mut rc = ops::write(&mut ctx, current, &mut result, &mut answer);
     out.output = answer;
 
-    let mut trace = Trace::default();
-    let finish = |scratch: Option<Doc>, rc: i32, mut out: Performed, mut trace: Trace| {
+    let mut trace = diag;
+    let finish = |scratch: Option<Doc>, rc: i32, mut out: Performed, mut trace: Diags| {
         let mut scratch = scratch;
         if let Some(s) = scratch.as_mut() {
             trace.append(s.take_trace());
@@ -161,7 +162,7 @@ pub fn perform(
                     acl::filtered_copy(user, current, &r, services.identity).unwrap_or(Some(r));
             }
         }
-        out.trace = trace;
+        out.diag = trace;
         out
     };
 
@@ -289,9 +290,7 @@ pub fn perform(
         let Some(xml) = scratch.to_element() else {
             return finish(Some(scratch), -EINVAL, out, trace);
         };
-        let (valid, set) = services
-            .validation
-            .validate_xml(&xml, true, &mut out.stderr);
+        let (valid, set) = services.validation.validate_xml(&xml, true, &mut trace);
         if let Some(name) = set {
             scratch.set_attr(root, "validate-with", name);
         }

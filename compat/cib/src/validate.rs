@@ -15,6 +15,8 @@ use pcmk_schema::versions::{Transform, Validator as Kind};
 use pcmk_schema::{known, Schema, Validator};
 use pcmk_xml::tree::Element;
 
+use crate::trace::{Diags, Level};
+
 /// Where a compiled grammar sends its complaints (fixed at first use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Sink {
@@ -27,13 +29,13 @@ enum Sink {
 pub trait Upgrader {
     /// The CIB after `transform` (enter, main and leave phases), or `None`
     /// when the transformation is unavailable or failed. Messages the
-    /// stylesheets emit for stderr go to `stderr`.
+    /// stylesheets emit go to `diag`.
     fn upgrade(
         &self,
         xml: &Element,
         transform: Transform,
         to_logs: bool,
-        stderr: &mut Vec<String>,
+        diag: &mut Diags,
     ) -> Option<Element>;
 }
 
@@ -42,7 +44,7 @@ pub trait Upgrader {
 pub struct NoTransforms;
 
 impl Upgrader for NoTransforms {
-    fn upgrade(&self, _: &Element, _: Transform, _: bool, _: &mut Vec<String>) -> Option<Element> {
+    fn upgrade(&self, _: &Element, _: Transform, _: bool, _: &mut Diags) -> Option<Element> {
         None
     }
 }
@@ -99,13 +101,14 @@ impl Validation {
     }
 
     /// `validate_with()`: validate against schema `index`; complaints go to
-    /// `stderr` when this grammar was first used with `to_logs == false`.
+    /// stderr when this grammar was first used with `to_logs == false`,
+    /// to the log (as `xml_log` errors) otherwise.
     pub fn validate_with(
         &self,
         xml: &Element,
         index: usize,
         to_logs: bool,
-        stderr: &mut Vec<String>,
+        diag: &mut Diags,
     ) -> bool {
         let Some(schema) = known().get(index) else {
             return false;
@@ -122,8 +125,13 @@ impl Validation {
         let text = pcmk_xml::text::to_libxml_text(xml);
         match self.validator.validate_text(&text, None, schema) {
             Ok(verdict) => {
-                if sink == Sink::Stderr {
-                    stderr.extend(verdict.messages.iter().map(|m| format!("{m}\n")));
+                for m in &verdict.messages {
+                    match sink {
+                        Sink::Stderr => diag.stderr(format!("{m}\n")),
+                        Sink::Logs => {
+                            diag.log("xml_log", "schemas.c", 79, Level::Error, m.text.clone())
+                        }
+                    }
                 }
                 verdict.valid
             }
@@ -139,14 +147,14 @@ impl Validation {
         &self,
         xml: &Element,
         to_logs: bool,
-        stderr: &mut Vec<String>,
+        diag: &mut Diags,
     ) -> (bool, Option<&'static str>) {
         match xml.attr("validate-with") {
             None => {
                 let mut valid = false;
                 let mut name = None;
                 for s in known() {
-                    if self.validate_with(xml, s.index, false, stderr) {
+                    if self.validate_with(xml, s.index, false, diag) {
                         valid = true;
                         name = Some(s.name);
                     }
@@ -155,7 +163,7 @@ impl Validation {
             }
             Some("none") => (true, None),
             Some(v) => match schema_index(Some(v)) {
-                Some(i) => (self.validate_with(xml, i, to_logs, stderr), None),
+                Some(i) => (self.validate_with(xml, i, to_logs, diag), None),
                 None => (false, None),
             },
         }
@@ -171,7 +179,7 @@ impl Validation {
         transform: bool,
         to_logs: bool,
         upgrader: &dyn Upgrader,
-        stderr: &mut Vec<String>,
+        diag: &mut Diags,
     ) -> Updated {
         let max_stable = latest_index();
         let value = xml.attr("validate-with");
@@ -201,7 +209,7 @@ impl Validation {
         let mut replaced = false;
         let mut rc = 0;
         while lpc <= max_stable {
-            if !self.validate_with(&current, lpc, to_logs, stderr) {
+            if !self.validate_with(&current, lpc, to_logs, diag) {
                 if best != 0 {
                     break;
                 }
@@ -222,13 +230,13 @@ impl Validation {
                 }
                 match schema.transform {
                     None => lpc = next,
-                    Some(_) if self.validate_with(&current, next, true, &mut Vec::new()) => {
+                    Some(_) if self.validate_with(&current, next, true, &mut Diags::default()) => {
                         lpc = next
                     }
-                    Some(t) => match upgrader.upgrade(&current, t, to_logs, stderr) {
+                    Some(t) => match upgrader.upgrade(&current, t, to_logs, diag) {
                         None => rc = -pcmk_results::legacy::PCMK_ERR_TRANSFORM_FAILED,
                         Some(up) => {
-                            if self.validate_with(&up, next, to_logs, stderr) {
+                            if self.validate_with(&up, next, to_logs, diag) {
                                 lpc = next;
                                 best = next;
                                 current = up;
@@ -293,15 +301,15 @@ mod tests {
         let v = Validation::default();
         let mut cib = crate::sections::empty_cib(1);
         cib.set_attr("validate-with", "pacemaker-3.0");
-        let up = v.update_validation(&cib, 0, true, true, &NoTransforms, &mut Vec::new());
+        let up = v.update_validation(&cib, 0, true, true, &NoTransforms, &mut Diags::default());
         assert_eq!(up.rc, 0);
         assert_eq!(up.set_validate_with, Some("pacemaker-3.9"));
         // An empty 2.x configuration is readily valid for 3.0: no stylesheet needed.
         cib.set_attr("validate-with", "pacemaker-2.5");
-        let up = v.update_validation(&cib, 0, true, true, &NoTransforms, &mut Vec::new());
+        let up = v.update_validation(&cib, 0, true, true, &NoTransforms, &mut Diags::default());
         assert_eq!((up.rc, up.set_validate_with), (0, Some("pacemaker-3.9")));
         cib.set_attr("validate-with", "pacemaker-9.9");
-        let (valid, _) = v.validate_xml(&cib, true, &mut Vec::new());
+        let (valid, _) = v.validate_xml(&cib, true, &mut Diags::default());
         assert!(!valid);
     }
 }

@@ -17,11 +17,10 @@ use pcmk_cib::acl::Identity;
 use pcmk_cib::client::{target_from_env, Target, Unconnected};
 use pcmk_cib::file::FileBackend;
 use pcmk_cib::system::EtcGroup;
-use pcmk_cib::trace::Event;
+use pcmk_cib::trace::{Diag, Diags, Event, Level};
 use pcmk_cib::{CallOptions, CibBackend, NoTransforms, Op, Request, Services, Validation};
 use pcmk_cli::getopt::{Event as OptEvent, Getopt, HasArg};
 use pcmk_cli::legacy::{LegacyOption, LegacySpec, Show};
-use pcmk_cli::log;
 use pcmk_results::{CrmExit, Rc};
 use pcmk_xml::tree::{Element, Node};
 
@@ -538,29 +537,89 @@ fn print_output(xml: &Element, options: CallOptions) {
     }
 }
 
-/// Print the trace messages `PCMK_trace_functions` enables.
-fn print_trace(events: &[Event]) {
-    if events.is_empty() || !log::enabled(log::Level::Crit) {
-        return;
-    }
-    let wanted = std::env::var("PCMK_trace_functions").unwrap_or_default();
-    let wanted: Vec<&str> = wanted.split(',').map(str::trim).collect();
-    for e in events {
-        if wanted.contains(&e.function) {
-            err(format!("{}\n", e.stderr_line()).as_bytes());
-        }
-    }
+/// Which log messages reach stderr. cibadmin logs at `LOG_CRIT` until
+/// `-V` (or `PCMK_stderr`) turns stderr on; each further `-V` lowers the
+/// threshold by one level. Functions named in `PCMK_trace_functions` log
+/// everything, and any tracing setting adds `@file:line` to every line.
+struct Logging {
+    stderr_on: bool,
+    level: Level,
+    traced: Vec<String>,
+    location: bool,
 }
 
-fn print_stderr(lines: &[String]) {
-    for l in lines {
-        err(l.as_bytes());
+impl Logging {
+    fn new(verbose: u32) -> Logging {
+        let env = |k: &str| {
+            std::env::var(format!("PCMK_{k}"))
+                .or_else(|_| std::env::var(format!("HA_{k}")))
+                .ok()
+        };
+        let is_true = |v: &str| {
+            ["true", "on", "yes", "y", "1"]
+                .iter()
+                .any(|t| v.eq_ignore_ascii_case(t))
+        };
+        let stderr_env = env("stderr").is_some_and(|v| is_true(&v) || v.contains("cibadmin"));
+        const LEVELS: [Level; 7] = [
+            Level::Crit,
+            Level::Error,
+            Level::Warning,
+            Level::Notice,
+            Level::Info,
+            Level::Debug,
+            Level::Trace,
+        ];
+        let steps = verbose.saturating_sub(if stderr_env { 0 } else { 1 }) as usize;
+        let traced: Vec<String> = env("trace_functions")
+            .unwrap_or_default()
+            .split(',')
+            .map(|f| f.trim().to_owned())
+            .filter(|f| !f.is_empty())
+            .collect();
+        let location = [
+            "trace_functions",
+            "trace_files",
+            "trace_formats",
+            "trace_tags",
+        ]
+        .iter()
+        // Set at all, even empty, a tracing variable switches the format.
+        .any(|k| env(k).is_some());
+        Logging {
+            stderr_on: stderr_env || verbose > 0,
+            level: LEVELS[steps.min(LEVELS.len() - 1)],
+            traced,
+            location,
+        }
+    }
+
+    fn shows(&self, e: &Event) -> bool {
+        self.stderr_on && (e.level <= self.level || self.traced.iter().any(|f| f == e.function))
+    }
+
+    fn print(&self, diag: &Diags) {
+        for d in &diag.items {
+            match d {
+                Diag::Stderr(text) => err(text.as_bytes()),
+                Diag::Log(e) if self.shows(e) => {
+                    err(format!("{}\n", e.stderr_line(self.location)).as_bytes())
+                }
+                Diag::Log(_) => {}
+            }
+        }
+    }
+
+    /// Log one of cibadmin's own messages.
+    fn log(&self, function: &'static str, line: u32, level: Level, message: String) {
+        let mut d = Diags::default();
+        d.log(function, "cibadmin.c", line, level, message);
+        self.print(&d);
     }
 }
 
 fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
-    log::init_cli("cibadmin", 0);
     if argv.len() < 2 {
         return help_exit(CrmExit::USAGE);
     }
@@ -568,9 +627,6 @@ fn main() -> ExitCode {
         Ok(v) => v,
         Err(code) => return code,
     };
-    for _ in 0..a.verbose {
-        log::bump_level();
-    }
     if !operands.is_empty() {
         let mut line = b"non-option ARGV-elements: ".to_vec();
         for o in &operands {
@@ -693,6 +749,7 @@ fn fast_md5(action: &str, file: &std::path::Path) -> Option<ExitCode> {
 
 /// Everything after argument handling: connect, perform, print, sign off.
 fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCode {
+    let logging = Logging::new(a.verbose);
     let validation = Validation::default();
     let identity = EtcGroup;
     let services = || Services {
@@ -705,14 +762,20 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         Target::Remote { .. } | Target::Native => Box::new(Unconnected),
     };
     let signon = backend.signon("cibadmin");
-    print_stderr(&signon.stderr);
+    logging.print(&signon.diag);
     if signon.rc != 0 {
         let rc = Rc::from_legacy(signon.rc);
-        err(format!(
-            "Could not connect to the CIB: {}\nInit failed, could not perform requested operations\n",
-            pcmk_results::legacy::description(signon.rc)
-        )
-        .as_bytes());
+        let why = pcmk_results::legacy::description(signon.rc);
+        logging.log(
+            "do_init",
+            877,
+            Level::Error,
+            format!("Could not connect to the CIB: {why}"),
+        );
+        err(format!("Could not connect to the CIB: {why}\n").as_bytes());
+        let init = "Init failed, could not perform requested operations";
+        logging.log("main", 736, Level::Error, init.to_owned());
+        err(format!("{init}\n").as_bytes());
         return exit(rc.to_exit());
     }
 
@@ -737,12 +800,17 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         ..Request::default()
     };
     let reply = backend.perform(op, &req);
-    print_trace(&reply.trace.events);
-    print_stderr(&reply.stderr);
+    logging.print(&reply.diag);
 
     let mut exit_code = CrmExit::OK;
     if reply.rc < 0 {
         let rc = Rc::from_legacy(reply.rc);
+        logging.log(
+            "main",
+            766,
+            Level::Error,
+            format!("Call failed: {}", rc.description()),
+        );
         err(format!("Call failed: {}\n", rc.description()).as_bytes());
         if rc == Rc::SCHEMA_VALIDATION && op == Op::Upgrade {
             let q = backend.perform(
@@ -753,9 +821,9 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
                 },
             );
             if let (0, Some(cib)) = (q.rc, q.output.as_ref()) {
-                let mut msgs = Vec::new();
+                let mut msgs = Diags::default();
                 validation.update_validation(cib, 0, true, false, &NoTransforms, &mut msgs);
-                print_stderr(&msgs);
+                logging.print(&msgs);
             }
         }
         exit_code = rc.to_exit();
@@ -766,7 +834,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         let cred = acl_cred.unwrap_or_default();
         match pcmk_cib::access::annotate(&cred, o, &identity as &dyn Identity) {
             Ok((doc, trace)) => {
-                print_trace(&trace.events);
+                logging.print(&trace);
                 let how = match how {
                     AclEval::Auto if render::stdout_is_tty() => AclEval::Color,
                     AclEval::Auto => AclEval::Text,
