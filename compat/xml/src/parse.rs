@@ -92,8 +92,19 @@ impl<'a> Parser<'a> {
     }
 
     fn document(&mut self) -> Result<Element> {
-        if self.s.contains(&b'\r') {
-            return self.fail("carriage return (line-end normalisation)");
+        // One pass over the whole input: carriage returns (line-end
+        // normalisation), and characters that are not XML characters
+        // wherever they stand (libxml2 reports them in any context).
+        if let Some(i) = self
+            .s
+            .iter()
+            .position(|&b| b < 0x20 && b != b'\t' && b != b'\n')
+        {
+            self.pos = i;
+            return self.fail("carriage return or control character");
+        }
+        if !self.text.is_ascii() && self.text.contains(['\u{fffe}', '\u{ffff}']) {
+            return self.fail("non-character U+FFFE/U+FFFF");
         }
         if self.starts_with("\u{feff}".as_bytes()) {
             self.pos += 3;
@@ -192,7 +203,6 @@ impl<'a> Parser<'a> {
             return self.fail("'--' inside a comment");
         }
         let body = &self.text[start..end];
-        self.check_chars(body)?;
         self.pos = end + 3;
         Ok(body.to_owned())
     }
@@ -212,7 +222,6 @@ impl<'a> Parser<'a> {
             return self.fail("processing instruction target not followed by space");
         }
         let data = raw.trim_start_matches(|c: char| c.is_ascii() && is_blank(c as u8));
-        self.check_chars(data)?;
         self.pos = end + 2;
         Ok(Node::Pi {
             target,
@@ -221,6 +230,10 @@ impl<'a> Parser<'a> {
     }
 
     fn name(&mut self) -> Result<String> {
+        self.name_slice().map(str::to_owned)
+    }
+
+    fn name_slice(&mut self) -> Result<&'a str> {
         let start = self.pos;
         if !self.peek().is_some_and(is_name_start) {
             return self.fail("unsupported or malformed name");
@@ -234,23 +247,7 @@ impl<'a> Parser<'a> {
         if self.pos - start > MAX_NAME_LENGTH {
             return self.fail("name too long");
         }
-        Ok(self.text[start..self.pos].to_owned())
-    }
-
-    /// Characters that are not XML characters make libxml2 report an error.
-    fn check_chars(&self, s: &str) -> Result<()> {
-        for (i, b) in s.bytes().enumerate() {
-            if b < 0x20 && !matches!(b, b'\t' | b'\n') {
-                return Err(Unsupported {
-                    offset: self.pos + i,
-                    reason: "control character",
-                });
-            }
-        }
-        if s.contains(['\u{fffe}', '\u{ffff}']) {
-            return self.fail("non-character U+FFFE/U+FFFF");
-        }
-        Ok(())
+        Ok(&self.text[start..self.pos])
     }
 
     /// Parse the root element and everything inside it, iteratively.
@@ -266,7 +263,7 @@ impl<'a> Parser<'a> {
                 Some(b'<') => {
                     if self.starts_with(b"</") {
                         self.pos += 2;
-                        let name = self.name()?;
+                        let name = self.name_slice()?;
                         if name != current.element.name() {
                             return self.fail("mismatched end tag");
                         }
@@ -291,7 +288,6 @@ impl<'a> Parser<'a> {
                             return self.fail("unterminated CDATA section");
                         };
                         let body = &self.text[self.pos..end];
-                        self.check_chars(body)?;
                         self.pos = end + 3;
                         // libxml2 merges adjacent CDATA sections.
                         match current.element.children.last_mut() {
@@ -390,7 +386,6 @@ impl<'a> Parser<'a> {
         if decoded.is_empty() {
             return Ok(());
         }
-        self.check_chars(&decoded)?;
         let parent = &mut open.element;
         match parent.children.last_mut() {
             Some(Node::Text(t)) => t.push_str(&decoded),
@@ -487,7 +482,6 @@ impl<'a> Parser<'a> {
                         return self.fail("'<' in attribute value");
                     }
                     let value = self.decode(raw, start, true)?;
-                    self.check_chars(&value)?;
                     if value.len() > MAX_TEXT_LENGTH {
                         return self.fail("attribute value too long");
                     }
