@@ -10,7 +10,8 @@
 //! exit status and the shadow files afterwards. The steps cts-cli does with
 //! crm_attribute and crm_resource are done here with the equivalent
 //! cibadmin calls (same users, same objects), so the ACL checks they
-//! exercise are the same.
+//! exercise are the same. The whole loop runs again after upgrading the
+//! CIB to the newest schema.
 //!
 //! Ref: cts/cts-cli.in (test_acls, test_acl_loop), lib/common/acl.c.
 
@@ -285,6 +286,15 @@ fn acl_scenarios_match_the_reference() {
         "Updated ACL",
         &["--replace", "-o", "acls", "--xml-text", updated],
     );
+    acl_loop(&mut p);
+
+    // Again on the newest schema: ACLs become acl_target/acl_permission.
+    p.step_as(
+        "Upgrade to latest CIB schema",
+        "root",
+        &["--upgrade", "--force", "-V"],
+    );
+    p.edit_cib(reset_versions);
     acl_loop(&mut p);
     eprintln!("{} steps, all identical", p.steps);
 }

@@ -438,3 +438,58 @@ fn compressed_files_match_the_reference() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+/// A pacemaker-2.10 CIB using what 3.0 renamed (master resources, role
+/// names, node types, stickiness as a cluster option).
+const OLD_CIB: &str = r#"<cib crm_feature_set="3.0.9" validate-with="pacemaker-2.10" epoch="5" num_updates="3" admin_epoch="1">
+  <configuration>
+    <crm_config>
+      <cluster_property_set id="cib-bootstrap-options">
+        <nvpair id="o1" name="stonith-enabled" value="false"/>
+        <nvpair id="o2" name="default-resource-stickiness" value="100"/>
+      </cluster_property_set>
+    </crm_config>
+    <nodes>
+      <node id="1" uname="n1" type="normal"/>
+    </nodes>
+    <resources>
+      <master id="ms1">
+        <meta_attributes id="ms1-meta">
+          <nvpair id="ms1-m1" name="master-max" value="1"/>
+        </meta_attributes>
+        <primitive id="p1" class="ocf" provider="pacemaker" type="Stateful">
+          <operations>
+            <op id="p1-mon" name="monitor" interval="10" role="Master"/>
+          </operations>
+        </primitive>
+      </master>
+      <primitive id="p2" class="ocf" provider="pacemaker" type="Dummy"/>
+    </resources>
+    <constraints>
+      <rsc_colocation id="c1" rsc="p2" with-rsc="ms1" with-rsc-role="Master" score="INFINITY"/>
+    </constraints>
+  </configuration>
+  <status/>
+</cib>
+"#;
+
+#[test]
+fn upgrades_match_the_reference() {
+    let Some(refbin) = reference("cibadmin") else {
+        skip!("reference cibadmin is not installed");
+    };
+    let mut p = Pair::new(&refbin, "cibupgrade", Mode::File);
+    let from_1_2 = OLD_CIB
+        .replace("pacemaker-2.10", "pacemaker-1.2")
+        .replace(r#" type="normal""#, "");
+    for (desc, cib) in [("from 2.10", OLD_CIB.to_owned()), ("from 1.2", from_1_2)] {
+        for verbosity in [None, Some("-V"), Some("-VV")] {
+            p.start_with(cib.as_bytes());
+            p.step(desc, &["-Q"]);
+            let mut args = vec!["--upgrade", "--force"];
+            args.extend(verbosity);
+            p.step(desc, &args);
+            p.step(desc, &["-Q"]);
+        }
+    }
+}

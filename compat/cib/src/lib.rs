@@ -51,4 +51,4 @@ pub use client::{CibBackend, Target};
 pub use doc::Doc;
 pub use file::FileBackend;
 pub use perform::{perform, PerformOptions, Performed, Services};
-pub use validate::{NoTransforms, Upgrader, Validation};
+pub use validate::{NoTransforms, SchemaTransforms, Upgrader, Validation};

@@ -82,6 +82,10 @@ pub enum Diag {
     Stderr(String),
     /// Logged (shown or not by the tool's log settings).
     Log(Event),
+    /// Written to stderr when the tool's log level, raised by four, admits
+    /// `level` (stylesheet messages during `cibadmin --upgrade -V`,
+    /// `cib_upgrade_err`).
+    StderrAt(Level, String),
 }
 
 /// Stderr output in the order it was produced.
@@ -123,7 +127,7 @@ impl Diags {
     pub fn events(&self) -> impl Iterator<Item = &Event> {
         self.items.iter().filter_map(|d| match d {
             Diag::Log(e) => Some(e),
-            Diag::Stderr(_) => None,
+            Diag::Stderr(_) | Diag::StderrAt(..) => None,
         })
     }
 }

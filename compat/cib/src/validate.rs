@@ -15,7 +15,7 @@ use pcmk_schema::versions::{Transform, Validator as Kind};
 use pcmk_schema::{known, Schema, Validator};
 use pcmk_xml::tree::Element;
 
-use crate::trace::{Diags, Level};
+use crate::trace::{Diag, Diags, Level};
 
 /// Where a compiled grammar sends its complaints (fixed at first use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +46,50 @@ pub struct NoTransforms;
 impl Upgrader for NoTransforms {
     fn upgrade(&self, _: &Element, _: Transform, _: bool, _: &mut Diags) -> Option<Element> {
         None
+    }
+}
+
+/// The upgrade transformations of pcmk-schema (Rust renderings of
+/// Pacemaker's stylesheets). Their notes go to the log (`cib_upgrade_err`),
+/// or, for `cibadmin -V` (`to_logs` false), to stderr.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SchemaTransforms;
+
+impl Upgrader for SchemaTransforms {
+    fn upgrade(
+        &self,
+        xml: &Element,
+        transform: Transform,
+        to_logs: bool,
+        diag: &mut Diags,
+    ) -> Option<Element> {
+        let done = pcmk_schema::upgrade::apply_transform(xml, transform);
+        for msg in done.log {
+            let (level, text) = if let Some(t) = msg.strip_prefix("INFO: ") {
+                (Level::Info, t)
+            } else if let Some(t) = msg.strip_prefix("DEBUG: ") {
+                (Level::Debug, t)
+            } else {
+                (
+                    Level::Warning,
+                    msg.strip_prefix("WARNING: ").unwrap_or(&msg),
+                )
+            };
+            if to_logs {
+                let text = format!("CIB upgrade: {text}");
+                diag.log("cib_upgrade_err", "schemas.c", 880, level, text);
+            } else {
+                // libxslt reports a message, then its newline separately
+                // (which carries no level mark, hence a warning).
+                let ends = msg.ends_with('\n');
+                diag.items.push(Diag::StderrAt(level, msg));
+                if !ends {
+                    diag.items
+                        .push(Diag::StderrAt(Level::Warning, "\n".to_owned()));
+                }
+            }
+        }
+        done.cib
     }
 }
 

@@ -18,7 +18,7 @@ use pcmk_cib::client::{target_from_env, Target, Unconnected};
 use pcmk_cib::file::FileBackend;
 use pcmk_cib::system::EtcGroup;
 use pcmk_cib::trace::{Diag, Diags, Event, Level};
-use pcmk_cib::{CallOptions, CibBackend, NoTransforms, Op, Request, Services, Validation};
+use pcmk_cib::{CallOptions, CibBackend, Op, Request, SchemaTransforms, Services, Validation};
 use pcmk_cli::getopt::{Event as OptEvent, Getopt, HasArg};
 use pcmk_cli::legacy::{LegacyOption, LegacySpec, Show};
 use pcmk_results::{CrmExit, Rc};
@@ -606,6 +606,10 @@ impl Logging {
                     err(format!("{}\n", e.stderr_line(self.location)).as_bytes())
                 }
                 Diag::Log(_) => {}
+                Diag::StderrAt(level, text) if (*level as usize) <= self.level as usize + 4 => {
+                    err(text.as_bytes())
+                }
+                Diag::StderrAt(..) => {}
             }
         }
     }
@@ -755,7 +759,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
     let services = || Services {
         validation: &validation,
         identity: &identity,
-        upgrader: &NoTransforms,
+        upgrader: &SchemaTransforms,
     };
     let mut backend: Box<dyn CibBackend + '_> = match target_from_env() {
         Target::File(path) => Box::new(FileBackend::new(&path, services())),
@@ -822,7 +826,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
             );
             if let (0, Some(cib)) = (q.rc, q.output.as_ref()) {
                 let mut msgs = Diags::default();
-                validation.update_validation(cib, 0, true, false, &NoTransforms, &mut msgs);
+                validation.update_validation(cib, 0, true, false, &SchemaTransforms, &mut msgs);
                 logging.print(&msgs);
             }
         }
