@@ -21,6 +21,7 @@ pub mod ipc;
 pub mod localtime;
 pub mod logsys;
 pub mod net;
+pub mod sched;
 pub mod state;
 
 /// The version Atrium's corosync reports (the reference it replaces).

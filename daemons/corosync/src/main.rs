@@ -1,5 +1,7 @@
 //! `corosync`: Atrium's drop-in for the Corosync Cluster Engine daemon.
-//! Options as corosync 3.1.7: `-c FILE`, `-f`, `-t`, `-v`.
+//! Options as corosync 3.1.7: `-c FILE`, `-f`, `-t`, `-v` (3.x has no -p/-P/-r:
+//! scheduling comes from `system.sched_rr`, `system.priority` and
+//! `system.move_to_root_cgroup`, see [`atrium_corosync::sched`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +10,7 @@ use atrium_corosync::conf::{self, DEFAULT_CONFIG};
 use atrium_corosync::daemon::Daemon;
 use atrium_corosync::logsys::Logger;
 use atrium_corosync::state::{LockError, PidLock, LOCK_FILE};
-use atrium_corosync::{detach, exit, VERSION};
+use atrium_corosync::{detach, exit, sched, VERSION};
 use corosync_services::LogLevel;
 
 const USAGE: &str = "usage:\n        -c     : Corosync config file path.\n        -f     : Start application in foreground.\n        -t     : Test configuration and exit.\n        -v     : Display version, git revision and some useful information about Corosync and exit.\n";
@@ -158,12 +160,21 @@ fn run(opts: Opts) -> i32 {
         );
         return exit::OK;
     }
+    let sched_cfg = match sched::from_map(&loaded.map) {
+        Ok(c) => c,
+        Err(e) => {
+            log.log(LogLevel::Error, "MAIN", &e);
+            return exit::MAINCONFIGREAD;
+        }
+    };
+    sched::apply(&sched_cfg, &mut log);
     if !opts.foreground {
         if !detach::detach() {
             return 4;
         }
         log.log(LogLevel::Debug, "MAIN", "Corosync TTY detached");
     }
+    sched::mlockall(&mut log);
     let _lock = match PidLock::acquire(std::path::Path::new(LOCK_FILE)) {
         Ok(l) => l,
         Err(LockError::Running) => {
