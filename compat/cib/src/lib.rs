@@ -50,5 +50,5 @@ pub use api::{CallOptions, Op, Reply, Request};
 pub use client::{CibBackend, Target};
 pub use doc::Doc;
 pub use file::FileBackend;
-pub use perform::{perform, PerformOptions, Performed, Services};
+pub use perform::{patchset, perform, PerformOptions, Performed, Services};
 pub use validate::{NoTransforms, SchemaTransforms, Upgrader, Validation};

@@ -300,3 +300,112 @@ pub fn perform(
     }
     finish(Some(scratch), rc, out, trace)
 }
+
+/// The patchset a CIB manager sends peers after a change from `old` to
+/// `new` (`xml_create_patchset(0, …)` + `patchset_process_digest`): format
+/// 2 for feature sets newer than 3.0.8, else 1; the versions in `new` are
+/// taken as they are (the caller already managed them). `None` when
+/// nothing changed.
+///
+/// The reference builds the patch from the changes it tracked during the
+/// operation; this computes them by comparing the trees, which gives a
+/// patch that turns `old` into `new` exactly (a peer applying it ends with
+/// the same CIB and digest).
+pub fn patchset(old: &Element, new: &Element, with_digest: bool) -> Option<Element> {
+    use pcmk_xml::patchset::{add_digest, calculate_changes, create_patchset, CalcOptions};
+    let mut changes = calculate_changes(old, new, CalcOptions::default());
+    let created = create_patchset(0, old, &mut changes, false).ok()??;
+    let mut patch = created.patch;
+    add_digest(&mut patch, old, new, with_digest);
+    Some(patch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::NoGroups;
+    use crate::validate::NoTransforms;
+
+    fn services(v: &Validation) -> Services<'_> {
+        Services {
+            validation: v,
+            identity: &NoGroups,
+            upgrader: &NoTransforms,
+        }
+    }
+
+    #[test]
+    fn configuration_changes_bump_the_epoch_and_patch_back() {
+        let v = Validation::default();
+        let old = crate::sections::empty_cib(4);
+        let data =
+            pcmk_xml::parse(r#"<primitive id="p" class="ocf" provider="pacemaker" type="Dummy"/>"#)
+                .unwrap();
+        let req = Request {
+            section: Some("resources"),
+            data: Some(&data),
+            ..Request::default()
+        };
+        let opts = PerformOptions {
+            manage_counters: true,
+            last_written: Some("Thu Jan  1 00:00:00 1970".into()),
+        };
+        let done = perform(&services(&v), Op::Create, &req, &old, &opts);
+        assert_eq!(done.rc, 0);
+        assert!(done.config_changed);
+        let new = done.result.expect("a new CIB");
+        assert_eq!(new.attr("epoch"), Some("5"));
+        assert_eq!(new.attr("num_updates"), Some("0"));
+        assert_eq!(
+            new.attr("cib-last-written"),
+            Some("Thu Jan  1 00:00:00 1970")
+        );
+        let patch = patchset(&old, &new, true).expect("something changed");
+        let applied = pcmk_xml::patchset::apply_patchset(&old, &patch, true).expect("applies");
+        assert_eq!(applied, new);
+    }
+
+    #[test]
+    fn status_changes_bump_num_updates_only() {
+        let v = Validation::default();
+        let old = crate::sections::empty_cib(4);
+        let data = pcmk_xml::parse(r#"<node_state id="1" uname="n1"/>"#).unwrap();
+        let req = Request {
+            section: Some("status"),
+            data: Some(&data),
+            options: CallOptions::CAN_CREATE | CallOptions::NO_MTIME,
+            ..Request::default()
+        };
+        let opts = PerformOptions {
+            manage_counters: true,
+            last_written: None,
+        };
+        let done = perform(&services(&v), Op::Modify, &req, &old, &opts);
+        assert_eq!(done.rc, 0);
+        assert!(!done.config_changed);
+        let new = done.result.expect("a new CIB");
+        assert_eq!(
+            (new.attr("epoch"), new.attr("num_updates")),
+            (Some("4"), Some("1"))
+        );
+    }
+
+    #[test]
+    fn older_replacements_are_refused() {
+        let v = Validation::default();
+        let old = crate::sections::empty_cib(4);
+        let older = crate::sections::empty_cib(3);
+        let req = Request {
+            data: Some(&older),
+            ..Request::default()
+        };
+        let done = perform(
+            &services(&v),
+            Op::Replace,
+            &req,
+            &old,
+            &PerformOptions::default(),
+        );
+        assert_eq!(done.rc, -pcmk_results::legacy::PCMK_ERR_OLD_DATA);
+    }
+}
