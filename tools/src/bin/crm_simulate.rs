@@ -395,7 +395,12 @@ fn main() -> ExitCode {
             tool.out.err(e);
         }
         if let Some(e) = err {
-            tool.set_error(e);
+            if xml {
+                // the reference reports it without its output object
+                eprintln!("crm_simulate: {e}");
+            } else {
+                tool.set_error(e);
+            }
         }
         status
     })
@@ -490,7 +495,7 @@ enum InputError {
 /// recover mode), add a status section, upgrade an old schema in memory
 /// (`cli_config_update`), validate (`validate_xml`), then the shadow-file
 /// round trip.
-fn read_input(path: &str) -> Result<Element, InputError> {
+fn read_input(path: &str, target: &str) -> Result<Element, InputError> {
     let (parsed, source, url) = if path == "-" {
         let mut buf = Vec::new();
         let _ = std::io::stdin().read_to_end(&mut buf);
@@ -499,12 +504,7 @@ fn read_input(path: &str) -> Result<Element, InputError> {
     } else if path.ends_with(".bz2") {
         match pcmk_xml::read_file(std::path::Path::new(path)) {
             Ok(p) => (p, None, path),
-            Err(e) => {
-                return Err(InputError::Message(
-                    CrmExit::DATAERR,
-                    format!("Could not read {path}: {e}"),
-                ))
-            }
+            Err(_) => return Err(no_document(target)),
         }
     } else {
         match std::fs::read(path) {
@@ -512,19 +512,11 @@ fn read_input(path: &str) -> Result<Element, InputError> {
                 let parsed = pcmk_xml::read_string(&buf);
                 (parsed, String::from_utf8(buf).ok(), path)
             }
-            Err(e) => {
-                return Err(InputError::Message(
-                    CrmExit::DATAERR,
-                    format!("Could not read {path}: {e}"),
-                ))
-            }
+            Err(_) => return Err(no_document(target)),
         }
     };
     let Some(mut cib) = parsed.root else {
-        return Err(InputError::Message(
-            CrmExit::DATAERR,
-            "Update does not conform to the configured schema".into(),
-        ));
+        return Err(no_document(target));
     };
     cib.strip_text();
     // libxml2 reports line numbers of the file: validate its text when the
@@ -584,6 +576,50 @@ fn drop_duplicate_attrs(e: &mut Element) {
     for c in e.elements_mut() {
         drop_duplicate_attrs(c);
     }
+}
+
+/// What the reference does with input that yields no document at all: every
+/// step of `setup_input` trips over the missing tree (each logging a failed
+/// assertion), validation is "disabled", and writing the shadow copy fails.
+fn no_document(target: &str) -> InputError {
+    const ASSERT: &str = "(log_assertion_as) \terror:";
+    const NO_VALIDATE_WITH: &str =
+        "(crm_element_value) \terror: Couldn't find validate-with in NULL";
+    let value_assert = format!(
+        "{ASSERT} crm_element_value: Triggered fatal assertion at nvpair.c:523 : data != NULL"
+    );
+    let mut e = std::io::stderr().lock();
+    let _ = writeln!(
+        e,
+        "{ASSERT} xpath_search: Triggered fatal assertion at xpath.c:147 : xml_top != NULL"
+    );
+    let _ = writeln!(e, "{NO_VALIDATE_WITH}\n{value_assert}");
+    let _ = writeln!(
+        e,
+        "Schema validation of configuration is disabled (enabling is encouraged and prevents common misconfigurations)"
+    );
+    let _ = writeln!(e, "{NO_VALIDATE_WITH}\n{value_assert}");
+    for _ in pcmk_schema::known()
+        .iter()
+        .filter(|s| s.validator != pcmk_schema::versions::Validator::None)
+    {
+        let _ = writeln!(
+            e,
+            "{ASSERT} validate_with: Triggered fatal assertion at schemas.c:607 : xml != NULL"
+        );
+    }
+    let _ = writeln!(
+        e,
+        "{ASSERT} crm_xml_add: Triggered fatal assertion at nvpair.c:328 : node != NULL"
+    );
+    let _ = writeln!(
+        e,
+        "{ASSERT} write_xml_file: Triggered fatal assertion at xml.c:1367 : xml_node && filename"
+    );
+    InputError::Message(
+        Rc::from_errno(22).to_exit(),
+        format!("Could not create '{target}': Invalid argument"),
+    )
 }
 
 /// `source` with an empty status section added as the last child of its
@@ -677,11 +713,20 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
     }
     let Some(xml_file) = o.xml_file.clone() else {
         return (
-            Rc::from_errno(107).to_exit(),
-            Some("CIB query failed: Transport endpoint is not connected".into()),
+            Rc::NO_INPUT.to_exit(),
+            Some(format!("CIB query failed: {}", Rc::NO_INPUT.description())),
         );
     };
-    let mut cib = match read_input(&xml_file) {
+    let target = if o.store {
+        xml_file.clone()
+    } else if let Some(f) = &o.output_file {
+        f.to_string_lossy().into_owned()
+    } else {
+        pcmk_cib::system::shadow_file(&std::process::id().to_string())
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut cib = match read_input(&xml_file, &target) {
         Ok(c) => c,
         Err(InputError::Message(code, msg)) => return (code, Some(msg)),
         Err(InputError::Reported(code)) => return (code, None),
@@ -691,6 +736,24 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
     } else {
         o.output_file.clone()
     };
+    // setup_input() writes the copy the simulation works on
+    if let Some(f) = &output_file {
+        if let Err(e) = std::fs::write(f, cib.to_formatted()) {
+            let rc = Rc::from_errno(e.raw_os_error().unwrap_or(5));
+            return (
+                rc.to_exit(),
+                Some(format!(
+                    "Could not create '{}': {}",
+                    f.to_string_lossy(),
+                    rc.description()
+                )),
+            );
+        }
+    }
+    // the file-based CIB finds no configuration under another root
+    if cib.name() != "cib" {
+        return (Rc::NO_INPUT.to_exit(), None);
+    }
 
     // Current cluster status
     let now = effective_date(&cib, o.use_date.as_deref(), true, out);
@@ -832,12 +895,8 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
     }
     flush(out);
     if let Some(f) = &output_file {
-        if std::fs::write(f, cib.to_formatted()).is_err() {
-            return (
-                CrmExit::CANTCREAT,
-                Some(format!("Could not create '{}'", f.to_string_lossy())),
-            );
-        }
+        // written back when the simulation changed it; failures only logged
+        let _ = std::fs::write(f, cib.to_formatted());
     }
     (status, None)
 }
@@ -864,7 +923,9 @@ fn profile_dir(dir: &OsString, repeat: i64, o: &Opts, out: &mut Out) {
         if !std::path::Path::new(&path).is_file() {
             continue;
         }
-        let Ok(cib) = read_input(&path) else { continue };
+        let Ok(cib) = read_input(&path, "") else {
+            continue;
+        };
         let start = std::time::Instant::now();
         for _ in 0..repeat.max(1) {
             let mut scratch = Out::new(Format::None);

@@ -315,6 +315,18 @@ pub fn output_actions(ws: &mut WorkingSet, out: &mut Out) {
             }
         });
         if let Some(reason) = &action.reason {
+            if out.is_xml() {
+                let reason = reason.clone();
+                out.xml_leaf(
+                    "node_action",
+                    &[
+                        ("task", Some(&task)),
+                        ("node", node_name.as_deref()),
+                        ("reason", Some(&reason)),
+                    ],
+                );
+                continue;
+            }
             out.list_item(
                 None,
                 &format!(

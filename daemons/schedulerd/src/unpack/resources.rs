@@ -858,12 +858,17 @@ fn clone_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
         "false"
     };
     add_hash_param(&mut ws.resources[r].meta, "globally-unique", unique);
-    let clone_max = ws.resources[r].clone.clone_max;
-    let count = if clone_max <= 0 { 1 } else { clone_max };
-    for _ in 0..count {
+    if ws.resources[r].clone.clone_max <= 0 {
+        return create_clone_child(ws, r).is_some();
+    }
+    // the bound is read again each time: unpacking the first instance of a
+    // forced-anonymous clone lowers clone-max to the number of nodes
+    let mut lpc = 0;
+    while lpc < ws.resources[r].clone.clone_max {
         if create_clone_child(ws, r).is_none() {
             return false;
         }
+        lpc += 1;
     }
     true
 }
