@@ -99,6 +99,22 @@ fn node_state_paths(cib: &Element, node: &str) -> Vec<Vec<usize>> {
     find_paths(cib, &|e| is_node_state(e, node))
 }
 
+/// The version counters the file-based CIB keeps (`xml_create_patchset`
+/// with managed versions): after an operation that changed the document,
+/// a configuration change bumps `epoch` and zeroes `num_updates`, any other
+/// change bumps `num_updates`.
+pub fn count_change(cib: &mut Element, config: bool) {
+    let get = |cib: &Element, name: &str| util::value_int(cib.attr(name)).unwrap_or(0);
+    if config {
+        let epoch = get(cib, "epoch");
+        cib.set_attr("num_updates", "0");
+        cib.set_attr("epoch", (epoch.wrapping_add(1)).to_string());
+    } else {
+        let n = get(cib, "num_updates");
+        cib.set_attr("num_updates", (n.wrapping_add(1)).to_string());
+    }
+}
+
 /// `pcmk__inject_node`: a copy of the `node_state` of `node`, created in
 /// the CIB first (with `uuid`, or the id the configuration gives the
 /// node, or the name) if there is none.
@@ -121,6 +137,7 @@ pub fn inject_node(
             .with_attr("id", found)
             .with_attr("uname", node);
         status_mut(cib).push_element(e);
+        count_change(cib, false);
     }
     let path = node_state_paths(cib, node).remove(0);
     at_path(cib, &path).clone()
@@ -153,6 +170,7 @@ fn create_node_entry(cib: &mut Element, node: &str) {
             .with_attr("id", node)
             .with_attr("uname", node),
     );
+    count_change(cib, true);
 }
 
 /// `pcmk__inject_node_state_change`: a copy of a node's state marked up or
@@ -182,10 +200,10 @@ pub fn inject_node_state_change(
 
 /// `expand_plus_plus`: set an attribute, where `name++` and `name+=N`
 /// increment the current value.
-fn expand_plus_plus(target: &mut Element, name: &str, value: &str) {
+fn expand_plus_plus(target: &mut Element, name: &str, value: &str) -> bool {
     let Some(old) = target.attr(name).map(str::to_owned) else {
         target.set_attr(name, value);
-        return;
+        return true;
     };
     let rest = value.strip_prefix(name).unwrap_or("");
     let increment = if !value.starts_with(name) || rest.len() < 2 {
@@ -195,27 +213,30 @@ fn expand_plus_plus(target: &mut Element, name: &str, value: &str) {
     } else {
         rest.strip_prefix("+=").map(|n| util::char2score(Some(n)))
     };
-    match increment {
-        None => target.set_attr(name, value),
-        Some(inc) => {
-            let v = util::char2score(Some(&old))
-                .saturating_add(inc)
-                .min(util::INFINITY);
-            target.set_attr(name, v.to_string());
-        }
-    }
+    let new = match increment {
+        None => value.to_owned(),
+        Some(inc) => util::char2score(Some(&old))
+            .saturating_add(inc)
+            .min(util::INFINITY)
+            .to_string(),
+    };
+    let changed = new != old;
+    target.set_attr(name, new);
+    changed
 }
 
 /// `pcmk__xml_update` without diff semantics: merge `update` into `target`
-/// (children matched by name and id, the first match wins).
-fn xml_update(target: &mut Element, update: &Element) {
+/// (children matched by name and id, the first match wins). Whether
+/// anything changed.
+fn xml_update(target: &mut Element, update: &Element) -> bool {
+    let mut changed = false;
     let attrs: Vec<(String, String)> = update
         .attrs()
         .iter()
         .map(|a| (a.name.clone(), a.value.clone()))
         .collect();
     for (k, v) in attrs {
-        expand_plus_plus(target, &k, &v);
+        changed |= expand_plus_plus(target, &k, &v);
     }
     for c in update.elements() {
         let (href, val) = match (c.id(), c.attr("id-ref")) {
@@ -234,61 +255,75 @@ fn xml_update(target: &mut Element, update: &Element) {
                 Node::Element(te) => te,
                 _ => unreachable!("matched an element"),
             },
-            None => target.push_element(Element::new(c.name())),
+            None => {
+                changed = true;
+                target.push_element(Element::new(c.name()))
+            }
         };
-        xml_update(t, c);
+        changed |= xml_update(t, c);
     }
+    changed
 }
 
 /// `update_xml_child`: merge into the first element (depth first) with the
 /// same name and id as `update`.
-fn update_xml_child(e: &mut Element, update: &Element) -> bool {
+/// `Some(changed)` when a target was found.
+fn update_xml_child(e: &mut Element, update: &Element) -> Option<bool> {
     if e.name() == update.name() && e.id() == update.id() {
-        xml_update(e, update);
-        return true;
+        return Some(xml_update(e, update));
     }
     for c in e.children.iter_mut() {
         if let Node::Element(ce) = c {
-            if update_xml_child(ce, update) {
-                return true;
+            if let Some(changed) = update_xml_child(ce, update) {
+                return Some(changed);
             }
         }
     }
-    false
+    None
 }
 
 /// A CIB "modify" of the status section with `update` (a node state).
 pub fn modify_status(cib: &mut Element, update: &Element) {
     let status = status_mut(cib);
-    if !update_xml_child(status, update) {
-        // the reference's CIB would refuse; keep the change anyway
-        status.push_element(update.clone());
+    let changed = match update_xml_child(status, update) {
+        Some(changed) => changed,
+        None => {
+            // the reference's CIB would refuse; keep the change anyway
+            status.push_element(update.clone());
+            true
+        }
+    };
+    if changed {
+        count_change(cib, false);
     }
 }
 
 /// `replace_xml_child`: replace the first element with the same name and
-/// id as `update` by a copy of it.
-fn replace_xml_child(e: &mut Element, update: &Element) -> bool {
+/// id as `update` by a copy of it; `Some(changed)` when one was found.
+fn replace_xml_child(e: &mut Element, update: &Element) -> Option<bool> {
     for c in e.children.iter_mut() {
         if let Node::Element(ce) = c {
             if ce.name().eq_ignore_ascii_case(update.name())
                 && (update.id().is_none() || ce.id() == update.id())
             {
+                let changed = ce != update;
                 *ce = update.clone();
-                return true;
+                return Some(changed);
             }
-            if replace_xml_child(ce, update) {
-                return true;
+            if let Some(changed) = replace_xml_child(ce, update) {
+                return Some(changed);
             }
         }
     }
-    false
+    None
 }
 
 /// A CIB "replace" of an element of the status section.
 pub fn replace_status(cib: &mut Element, update: &Element) {
     let status = status_mut(cib);
-    replace_xml_child(status, update);
+    if replace_xml_child(status, update) == Some(true) {
+        count_change(cib, false);
+    }
 }
 
 /// Remove the first `name` child of a node's state (an XPath delete).
@@ -299,6 +334,7 @@ pub fn remove_node_children(cib: &mut Element, node: &str, name: &str) {
         let parent_el = at_path(cib, parent);
         if is_node_state(parent_el, node) {
             parent_el.children.remove(*last);
+            count_change(cib, false);
             return;
         }
     }

@@ -59,48 +59,59 @@ fn set_ticket_attr(cib: &mut Element, ticket: &str, attr: &str, value: bool) {
         Some(i) => tickets.elements_mut().nth(i).expect("ticket"),
         None => tickets.push_element(Element::new("ticket_state").with_attr("id", ticket)),
     };
-    ts.set_attr(attr, if value { "true" } else { "false" });
+    let value = if value { "true" } else { "false" };
+    let changed = pos.is_none() || ts.attr(attr) != Some(value);
+    ts.set_attr(attr, value);
+    if changed {
+        inject::count_change(cib, false);
+    }
 }
 
-/// `cib__update_node_attr` for a cluster option in `crm_config`.
+/// `cib__update_node_attr` for a cluster option in `crm_config` (a
+/// configuration change when the value differs).
 fn set_cluster_option(cib: &mut Element, name: &str, value: &str) {
-    if cib.first_element("configuration").is_none() {
-        cib.push_element(Element::new("configuration"));
+    if put_cluster_option(cib, name, value) {
+        inject::count_change(cib, true);
     }
-    let conf = cib
+}
+
+fn put_cluster_option(cib: &mut Element, name: &str, value: &str) -> bool {
+    let Some(cc) = cib
         .first_element_mut("configuration")
-        .expect("configuration");
-    if conf.first_element("crm_config").is_none() {
-        conf.push_element(Element::new("crm_config"));
-    }
-    let cc = conf.first_element_mut("crm_config").expect("crm_config");
+        .and_then(|c| c.first_element_mut("crm_config"))
+    else {
+        return false;
+    };
+    // an existing nvpair of that name, in any set
     for set in cc.elements_mut() {
         if set.name() != "cluster_property_set" {
             continue;
         }
-        for nv in set.elements_mut() {
-            if nv.name() == "nvpair" && nv.attr("name") == Some(name) {
-                nv.set_attr("value", value);
-                return;
-            }
+        if let Some(nv) = set
+            .elements_mut()
+            .find(|nv| nv.name() == "nvpair" && nv.attr("name") == Some(name))
+        {
+            let changed = nv.attr("value") != Some(value);
+            nv.set_attr("value", value);
+            return changed;
         }
     }
-    if cc.elements_named("cluster_property_set").next().is_none() {
-        cc.push_element(
-            Element::new("cluster_property_set").with_attr("id", "cib-bootstrap-options"),
-        );
-    }
-    let set = cc
-        .elements_mut()
-        .find(|e| e.name() == "cluster_property_set")
-        .expect("set");
-    let set_id = set.id().unwrap_or("cib-bootstrap-options").to_owned();
+    // else a new one in the default set (created if missing)
+    let set_id = "cib-bootstrap-options";
+    let pos = cc
+        .elements()
+        .position(|e| e.name() == "cluster_property_set" && e.id() == Some(set_id));
+    let set = match pos {
+        Some(i) => cc.elements_mut().nth(i).expect("set"),
+        None => cc.push_element(Element::new("cluster_property_set").with_attr("id", set_id)),
+    };
     set.push_element(
         Element::new("nvpair")
             .with_attr("id", format!("{set_id}-{name}"))
             .with_attr("name", name)
             .with_attr("value", value),
     );
+    true
 }
 
 /// `inject_action`: a made-up operation result from an `--op-inject` spec.
@@ -192,7 +203,11 @@ pub fn inject_scheduler_input(
     let node_config = !inj.node_up.is_empty();
     crate::output::events::modify_config(out, inj.quorum.as_deref(), inj.watchdog.as_deref());
     if let Some(q) = &inj.quorum {
+        let changed = cib.attr("have-quorum") != Some(q.as_str());
         cib.set_attr("have-quorum", q.clone());
+        if changed {
+            inject::count_change(cib, false);
+        }
     }
     if let Some(w) = &inj.watchdog {
         set_cluster_option(cib, "have-watchdog", w);
