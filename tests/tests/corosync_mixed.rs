@@ -1,0 +1,343 @@
+//! Atrium's corosync in a ring with reference corosync 3.1.7 nodes (udpu).
+//!
+//! - `mixed_ring_quorum_logs_and_tools`: n1 and n2 run the reference, n3
+//!   ours. One membership, 3 nodes / 3 votes / quorate on every node; the
+//!   reference nodes log "Completed service synchronization" for it. The
+//!   reference tools (corosync-quorumtool, -cfgtool, -cpgtool, -cmapctl)
+//!   print against our n3 what they print against a reference n3 (same
+//!   position, an all-reference lab run first; dates and ring ids
+//!   masked), and our tools print what the reference tools print against
+//!   both daemons.
+//! - `mixed_ring_cpg_total_order`: a reference-libcpg client on every node
+//!   plus a client written with Atrium's client library on our node, in one
+//!   group, each multicasting `ATRIUM_COROSYNC_CPG_COUNT` messages (default
+//!   10,000; the full run is 100,000): every member delivers the
+//!   same sequence, with nothing lost or duplicated.
+//!
+//! Needs root and the reference corosync; the CPG test also gcc and
+//! libcpg-dev. Skips otherwise.
+
+mod corosync_common;
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use atrium_tests::lab::{self, Lab, LabConfig, Stack, Transport};
+use atrium_tests::skip;
+use corosync_common as cc;
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+const LIMIT: Duration = Duration::from_secs(90);
+
+fn lab_config(atrium_on_3: bool) -> LabConfig {
+    let cfg = LabConfig::new(3)
+        .stack(Stack::Corosync)
+        .transport(Transport::Udpu);
+    if atrium_on_3 {
+        cfg.substitute(3, "corosync", cc::ours_corosync())
+    } else {
+        cfg
+    }
+}
+
+/// Read-only tool invocations compared between daemons and between tools.
+const TOOL_RUNS: &[&[&str]] = &[
+    &["corosync-quorumtool", "-s"],
+    &["corosync-quorumtool", "-s", "-p"],
+    &["corosync-quorumtool", "-s", "-H"],
+    &["corosync-quorumtool", "-l"],
+    &["corosync-quorumtool", "-l", "-p"],
+    &["corosync-quorumtool", "-l", "-a"],
+    &["corosync-quorumtool", "-l", "-i"],
+    &["corosync-quorumtool", "-l", "-o", "n"],
+    &["corosync-quorumtool", "-l", "-o", "i"],
+    &["corosync-cfgtool", "-s"],
+    &["corosync-cfgtool", "-s", "-b"],
+    &["corosync-cfgtool", "-n"],
+    &["corosync-cfgtool", "-a", "1"],
+    &["corosync-cfgtool", "-a", "3"],
+    &["corosync-cpgtool"],
+    &["corosync-cpgtool", "-n"],
+    &["corosync-cpgtool", "-d", ","],
+    &["corosync-cmapctl"],
+    &["corosync-cmapctl", "totem."],
+    &["corosync-cmapctl", "-g", "totem.token"],
+    &["corosync-cmapctl", "-g", "runtime.votequorum.this_node_id"],
+    &["corosync-cmapctl", "-g", "no.such.key"],
+    &["corosync-cmapctl", "-m", "stats"],
+];
+
+/// Mask what differs legitimately between two labs or two runs: the
+/// date, ring ids, CPG member pids, counters of exec messages and join
+/// counts (history), statistics values (moving), IPC connection entries.
+fn normalise(run: &[&str], text: &str) -> String {
+    let text = cc::normalise(text);
+    let tool = run[0];
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        if tool == "corosync-cpgtool" {
+            if let Some(rest) = line.strip_prefix("\t\t") {
+                // "\t\t   PID\t   NODEID (ADDR)"
+                if let Some((_, tail)) = rest.split_once('\t') {
+                    l = format!("\t\t<pid>\t{tail}");
+                }
+            } else {
+                let f: Vec<&str> = line.split(',').collect();
+                if f.len() == 3 && f[1].chars().all(|c| c.is_ascii_digit()) {
+                    l = format!("{},<pid>,{}", f[0], f[2]);
+                }
+            }
+        }
+        if tool == "corosync-cmapctl" {
+            if let Some((key, _)) = line.split_once(" = ") {
+                let k = key.split(' ').next().unwrap_or("");
+                if run.contains(&"stats") {
+                    if k.starts_with("stats.ipcs.") {
+                        continue;
+                    }
+                    l = key.to_string();
+                } else if k.starts_with("runtime.services.") || k.ends_with(".join_count") {
+                    l = format!("{key} = <n>");
+                }
+            }
+        }
+        out.push(l);
+    }
+    if tool == "corosync-cmapctl" && run.contains(&"stats") {
+        out.sort();
+        out.dedup();
+    }
+    out.join("\n")
+}
+
+fn run_all(lab: &Lab, node: usize, tool_dir: Option<&std::path::Path>) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for run in TOOL_RUNS {
+        let prog = match tool_dir {
+            Some(d) => d.join(run[0]).to_string_lossy().to_string(),
+            None => run[0].to_string(),
+        };
+        let mut args: Vec<&str> = vec![&prog];
+        args.extend_from_slice(&run[1..]);
+        let out = lab.run(node, &args).expect("tool runs");
+        let text = format!(
+            "{}\n--- stderr\n{}\n--- exit {}",
+            out.stdout, out.stderr, out.code
+        );
+        m.insert(run.join(" "), normalise(run, &text));
+    }
+    m
+}
+
+fn diff(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    let mut d = String::new();
+    for i in 0..la.len().max(lb.len()) {
+        let (x, y) = (la.get(i), lb.get(i));
+        if x != y {
+            d.push_str(&format!("  line {i}: {x:?}\n       vs {y:?}\n"));
+        }
+    }
+    d
+}
+
+fn compare(what: &str, a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (k, va) in a {
+        let vb = &b[k];
+        if va != vb {
+            bad.push(format!("{what}: `{k}` differs:\n{}", diff(va, vb)));
+        }
+    }
+    bad
+}
+
+/// Members holding a CPG group open while the tools look (cpgbench waiting
+/// for 99 members that never come).
+fn hold_group(lab: &Lab) -> Vec<std::process::Child> {
+    let kids = [1, 3]
+        .iter()
+        .map(|&i| cc::spawn_bench(lab, i, "atrium-tools", 99, 0, 64, None))
+        .collect();
+    lab::wait::wait_for("the tools' CPG group", LIMIT, || {
+        let out = lab
+            .run(2, &["corosync-cpgtool", "-d", ","])
+            .map_err(|e| e.to_string())?;
+        match out.stdout.matches("atrium-tools,").count() {
+            2 => Ok(()),
+            n => Err(format!("{n} members: {}", out.stdout)),
+        }
+    })
+    .expect("group formed");
+    kids
+}
+
+fn release(kids: Vec<std::process::Child>) {
+    for mut k in kids {
+        let _ = k.kill();
+        let _ = k.wait();
+    }
+}
+
+#[test]
+fn mixed_ring_quorum_logs_and_tools() {
+    if let Some(why) = lab::skip_reason(Stack::Corosync) {
+        skip!("{why}");
+    }
+    if let Err(why) = cc::cpgbench() {
+        skip!("{why}");
+    }
+    let _g = serial();
+    let tools = atrium_tests::ours("corosync-cmapctl")
+        .parent()
+        .expect("target dir")
+        .to_path_buf();
+
+    // The reference's view from n3, in an all-reference ring.
+    let baseline = {
+        let lab = Lab::up(lab_config(false)).expect("reference ring forms");
+        let kids = hold_group(&lab);
+        let m = run_all(&lab, 3, None);
+        release(kids);
+        lab.down().expect("down");
+        m
+    };
+
+    let lab = Lab::up(lab_config(true)).expect("mixed ring forms");
+    // Really ours on n3, the reference elsewhere.
+    let v3 = lab.run_ok(3, &["corosync", "-v"]).unwrap().stdout;
+    assert!(v3.contains("Atrium"), "n3 runs {v3}");
+    let v1 = lab.run_ok(1, &["corosync", "-v"]).unwrap().stdout;
+    assert!(!v1.contains("Atrium"), "n1 runs {v1}");
+
+    for i in 1..=3 {
+        let q = lab.quorum(i).expect("quorumtool -s");
+        assert_eq!(q.nodes, 3, "node {i}: {q:?}");
+        assert_eq!(q.total_votes, 3, "node {i}: {q:?}");
+        assert_eq!(q.expected_votes, 3, "node {i}: {q:?}");
+        assert!(q.quorate, "node {i}: {q:?}");
+        assert_eq!(q.members, vec![1, 2, 3], "node {i}: {q:?}");
+    }
+    // Every node (reference and ours) completed service synchronisation for
+    // the three-node membership.
+    for i in 1..=3 {
+        lab::wait::wait_for(&format!("node {i}'s sync log"), LIMIT, || {
+            let log = cc::corosync_log(&lab, i);
+            let at = log
+                .rfind("Members[3]: 1 2 3")
+                .ok_or_else(|| format!("no Members[3] line:\n{log}"))?;
+            let formed = log[..at].rfind("was formed. Members");
+            if formed.is_none() {
+                return Err(format!("no membership line:\n{log}"));
+            }
+            if log[at..].contains("Completed service synchronization, ready to provide service.") {
+                Ok(())
+            } else {
+                Err(format!("no sync completion after Members[3]:\n{log}"))
+            }
+        })
+        .unwrap();
+    }
+
+    let kids = hold_group(&lab);
+    let ref_on_ours = run_all(&lab, 3, None);
+    let ours_on_ours = run_all(&lab, 3, Some(&tools));
+    let ref_on_ref = run_all(&lab, 1, None);
+    let ours_on_ref = run_all(&lab, 1, Some(&tools));
+    release(kids);
+
+    // The comparisons below compare something.
+    let q = &ref_on_ours["corosync-quorumtool -s"];
+    assert!(
+        q.contains("Quorate:          Yes") && q.contains("1 n3 (local)"),
+        "{q}"
+    );
+    let dump = &ref_on_ours["corosync-cmapctl"];
+    assert!(dump.lines().count() > 100, "{dump}");
+    assert!(
+        dump.contains("runtime.votequorum.this_node_id (u32) = 3"),
+        "{dump}"
+    );
+    let stats = &ref_on_ours["corosync-cmapctl -m stats"];
+    assert!(stats.contains("stats.srp.orf_token_rx (u64)"), "{stats}");
+    let cpg = &ref_on_ours["corosync-cpgtool"];
+    assert!(cpg.contains("3 (10.214.0.3)"), "{cpg}");
+    let mut bad = Vec::new();
+    bad.extend(compare(
+        "reference tools: reference n3 vs Atrium n3",
+        &baseline,
+        &ref_on_ours,
+    ));
+    bad.extend(compare(
+        "against Atrium n3: reference tools vs ours",
+        &ref_on_ours,
+        &ours_on_ours,
+    ));
+    bad.extend(compare(
+        "against reference n1: reference tools vs ours",
+        &ref_on_ref,
+        &ours_on_ref,
+    ));
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    eprintln!(
+        "mixed ring: {} tool runs identical (reference vs Atrium daemon, reference vs Atrium tools)",
+        TOOL_RUNS.len()
+    );
+}
+
+#[test]
+fn mixed_ring_cpg_total_order() {
+    if let Some(why) = lab::skip_reason(Stack::Corosync) {
+        skip!("{why}");
+    }
+    if let Err(why) = cc::cpgbench() {
+        skip!("{why}");
+    }
+    let _g = serial();
+    let count = cc::env_num("ATRIUM_COROSYNC_CPG_COUNT", 10_000);
+    let size = cc::env_num("ATRIUM_COROSYNC_CPG_SIZE", 64) as usize;
+    let lab = Lab::up(lab_config(true)).expect("mixed ring forms");
+    let dir = cc::scratch("cpg-order");
+    let members = 4;
+    let timeout = Duration::from_secs(120 + count / 100);
+    let logs: Vec<_> = (1..=3).map(|i| dir.join(format!("n{i}.log"))).collect();
+    let kids: Vec<_> = (1..=3)
+        .map(|i| {
+            cc::spawn_bench(
+                &lab,
+                i,
+                "atrium-order",
+                members,
+                count,
+                size,
+                Some(&logs[i - 1]),
+            )
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let ours = cc::rust_member(&lab, 3, "atrium-order", members, count, size, timeout)
+        .expect("Atrium-side client");
+    let sums: Vec<_> = kids
+        .into_iter()
+        .map(|k| cc::finish_bench(k, timeout).expect("cpgbench"))
+        .collect();
+    let elapsed = t.elapsed();
+    let mut all = vec![("Atrium client on n3 (ours)".to_string(), ours)];
+    for (i, p) in logs.iter().enumerate() {
+        all.push((format!("libcpg client on n{}", i + 1), cc::read_log(p)));
+    }
+    cc::check_total_order(&all, members, count);
+    eprintln!(
+        "mixed ring CPG: {members} members x {count} x {size} B, identical total order on all; {:.2} s; libcpg clients' avg latency {:?} us",
+        elapsed.as_secs_f64(),
+        sums.iter().map(|s| s.latency_us_avg).collect::<Vec<_>>()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
