@@ -50,6 +50,12 @@ pub struct Performed {
     pub changed: bool,
     /// Stderr output and log messages, in order.
     pub diag: Diags,
+    /// The changes tracked during the operation, version bump included,
+    /// as they stood when the reference builds its patchset
+    /// (`xml_create_patchset` before `xml_accept_changes`); `None` when
+    /// nothing changed. (Added for the CIB manager, daemons/based: its
+    /// diff notifications are built from these.)
+    pub changes: Option<pcmk_xml::patchset::Changes>,
 }
 
 /// Options of one perform call beyond the request.
@@ -249,6 +255,7 @@ pub fn perform(
         }
     }
     trace.append(scratch.take_trace());
+    out.changes = scratch.is_dirty().then(|| tracked_changes(&scratch));
     scratch.accept_changes();
 
     let check_schema = !req
@@ -300,6 +307,67 @@ pub fn perform(
     }
     finish(Some(scratch), rc, out, trace)
 }
+
+// ---- Added for the CIB manager (daemons/based) -----------------------------
+
+/// The changes tracked in `doc`, as pcmk-xml's patch builders take them
+/// (`Changes::from_tracked`).
+fn tracked_changes(doc: &Doc) -> pcmk_xml::patchset::Changes {
+    use crate::doc::{Kind, NodeId};
+    use pcmk_xml::patchset::{Changes, Deleted, TrackedAttr, TrackedElement, TrackedNode};
+    use pcmk_xml::tree::Node;
+
+    fn node(doc: &Doc, id: NodeId) -> TrackedNode {
+        let n = doc.node(id);
+        let has = |f: u32| n.flags & f != 0;
+        match &n.kind {
+            Kind::Element(name) => TrackedNode::Element(TrackedElement {
+                name: name.clone(),
+                attrs: n
+                    .attrs
+                    .iter()
+                    .map(|a| TrackedAttr {
+                        name: a.name.clone(),
+                        value: a.value.clone(),
+                        dirty: a.flags & flag::DIRTY != 0,
+                        deleted: a.flags & flag::DELETED != 0,
+                    })
+                    .collect(),
+                children: n.children.iter().map(|&c| node(doc, c)).collect(),
+                created: has(flag::CREATED),
+                moved: has(flag::MOVED),
+                dirty: has(flag::DIRTY),
+            }),
+            Kind::Comment(text) => TrackedNode::Comment {
+                text: text.clone(),
+                created: has(flag::CREATED),
+                moved: has(flag::MOVED),
+            },
+            Kind::Text(t) => TrackedNode::Other(Node::Text(t.clone())),
+            Kind::CData(t) => TrackedNode::Other(Node::CData(t.clone())),
+            Kind::Pi { target, data } => TrackedNode::Other(Node::Pi {
+                target: target.clone(),
+                data: data.clone(),
+            }),
+        }
+    }
+
+    let root = match doc.root().map(|r| node(doc, r)) {
+        Some(TrackedNode::Element(e)) => e,
+        _ => TrackedElement::default(),
+    };
+    let deleted = doc
+        .deleted()
+        .iter()
+        .map(|d| Deleted {
+            path: d.path.clone(),
+            position: d.position,
+        })
+        .collect();
+    Changes::from_tracked(root, deleted, doc.is_dirty())
+}
+
+// ---------------------------------------------------------------------------
 
 /// The patchset a CIB manager sends peers after a change from `old` to
 /// `new` (`xml_create_patchset(0, …)` + `patchset_process_digest`): format

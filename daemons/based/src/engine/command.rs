@@ -8,7 +8,7 @@ use pcmk_results::errno::{EACCES, EINVAL};
 use pcmk_results::legacy::{
     PCMK_ERR_DIFF_FAILED, PCMK_ERR_DIFF_RESYNC, PCMK_ERR_SCHEMA_VALIDATION,
 };
-use pcmk_xml::patchset::{self, CalcOptions};
+use pcmk_xml::patchset;
 use pcmk_xml::Element;
 
 use super::request::log_diff;
@@ -17,15 +17,6 @@ use crate::log::Level;
 use crate::notify::{self, change_section};
 use crate::ops::{self, is_true, ServerOp};
 use crate::{log, upgrade};
-
-/// Root attributes the reference sets after building the patch (so they
-/// are never part of one).
-const STAMPS: [&str; 4] = [
-    "cib-last-written",
-    "update-origin",
-    "update-client",
-    "update-user",
-];
 
 /// The versioned digest of one section (`calculate_section_digest`).
 fn section_digest(cib: &Element, name: &str) -> Option<String> {
@@ -366,12 +357,9 @@ impl Engine {
             },
         );
         log_diags(&done.diag);
-        let acl_on = pcmk_cib::acl::enabled_for(&self.cib, user);
-        let diff = match done.result.as_ref() {
-            Some(result) if done.changed && (done.rc == 0 || !acl_on) => {
-                let zero_copy = call_options & opt::ZERO_COPY != 0;
-                self.make_patch(cib_op, input, call_options, result, zero_copy)
-            }
+        let zero_copy = call_options & opt::ZERO_COPY != 0;
+        let diff = match (done.changes, done.result.as_ref()) {
+            (Some(changes), Some(result)) => self.make_patch(changes, result, zero_copy),
             _ => None,
         };
         if let Some(d) = diff.as_ref() {
@@ -399,41 +387,17 @@ impl Engine {
         }
     }
 
-    /// The v2 (or, for an old CIB, v1) patchset from the CIB to `result`
-    /// (`xml_create_patchset` + `patchset_process_digest`).
+    /// The v2 (or, for an old CIB, v1) patchset of the tracked `changes`
+    /// (`xml_create_patchset` + `patchset_process_digest`); `result` is
+    /// the new CIB (for the digest, which ignores the time stamps set
+    /// after the patch was made).
     fn make_patch(
         &mut self,
-        op: pcmk_cib::Op,
-        input: Option<&Element>,
-        call_options: u32,
+        mut changes: pcmk_xml::patchset::Changes,
         result: &Element,
         zero_copy: bool,
     ) -> Option<Element> {
         let current = &self.cib;
-        // The stamps written after the patch was made are not part of it:
-        // compare against the result as it was before them.
-        let stamped = call_options & opt::NO_MTIME == 0;
-        let unstamped;
-        let target = if stamped {
-            let mut t = result.clone();
-            let before: &Element = match (op, input) {
-                (pcmk_cib::Op::Replace, Some(i)) if i.name().eq_ignore_ascii_case("cib") => i,
-                _ => current,
-            };
-            for name in STAMPS {
-                match before.attr(name) {
-                    Some(v) => t.set_attr(name, v),
-                    None => {
-                        t.remove_attr(name);
-                    }
-                }
-            }
-            unstamped = t;
-            &unstamped
-        } else {
-            result
-        };
-        let mut changes = patchset::calculate_changes(current, target, CalcOptions::default());
         let created = patchset::create_patchset(0, current, &mut changes, false).ok()??;
         let mut patch = created.patch;
         let with_digest = if zero_copy {
@@ -444,7 +408,7 @@ impl Engine {
         } else {
             false
         };
-        patchset::add_digest(&mut patch, current, target, with_digest);
+        patchset::add_digest(&mut patch, current, result, with_digest);
         Some(patch)
     }
 
