@@ -71,8 +71,7 @@ type InputOpen = unsafe extern "C" fn(filename: *const c_char) -> *mut c_void;
 type InputRead = unsafe extern "C" fn(ctx: *mut c_void, buf: *mut c_char, len: c_int) -> c_int;
 type InputClose = unsafe extern "C" fn(ctx: *mut c_void) -> c_int;
 
-#[link(name = "xml2")]
-extern "C" {
+pcmk_xml::libxml2_fns! {
     fn xmlInitParser();
     fn xmlReadMemory(
         buffer: *const c_char,

@@ -7,7 +7,9 @@
 //!   first, libxml2 in recover mode for anything else). Does file I/O.
 //! - [`parse`]: the fast parser (pure).
 //! - [`libxml2`]: the fallback through libxml2 (FFI; unsafe code lives only
-//!   here and in [`xpath`]).
+//!   here, in [`xpath`] and in [`libxml2_sys`]).
+//! - [`libxml2_sys`]: libxml2 loaded on first use rather than linked, and
+//!   the [`libxml2_fns!`] macro that declares its functions.
 //! - [`text`]: Pacemaker's text forms (`pcmk__xml2text`) and libxml2's
 //!   formatted form used for `--output-as=xml`.
 //! - [`digest`]: on-disk, versioned and operation digests.
@@ -18,6 +20,7 @@
 
 pub mod digest;
 pub mod libxml2;
+pub mod libxml2_sys;
 pub mod parse;
 pub mod patchset;
 pub mod read;

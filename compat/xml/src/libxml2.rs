@@ -78,8 +78,7 @@ struct XmlError {
 
 type StructuredErrorFn = unsafe extern "C" fn(*mut c_void, *mut XmlError);
 
-#[link(name = "xml2")]
-extern "C" {
+crate::libxml2_fns! {
     fn xmlInitParser();
     fn xmlReadMemory(
         buffer: *const c_char,

@@ -95,11 +95,8 @@ const XPATH_NODESET: c_int = 1;
 
 type StructuredErrorFn = unsafe extern "C" fn(*mut c_void, *mut XmlError);
 
-// `xmlSetStructuredErrorFunc` is also declared by `crate::libxml2` with that
-// module's own (identical) `xmlError` layout.
-#[allow(clashing_extern_declarations)]
-#[link(name = "xml2")]
-extern "C" {
+// libxml2's functions, resolved on first use (`crate::libxml2_sys`).
+crate::libxml2_fns! {
     fn xmlInitParser();
     fn xmlNewDoc(version: *const c_char) -> *mut c_void;
     fn xmlFreeDoc(doc: *mut c_void);
