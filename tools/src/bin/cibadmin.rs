@@ -4,14 +4,16 @@
 //! old getopt tables; options are handled one by one in command-line order
 //! (`--empty` prints and exits on the spot). The CIB is reached through a
 //! [`CibBackend`]: the file backend for `CIB_file` / `CIB_shadow`, and, for
-//! the live cluster, a backend that for now fails to connect exactly like
-//! the reference does when no CIB manager runs.
+//! the live cluster, the CIB manager over IPC (`live`), with the reference's
+//! synchronous (`-s`) and asynchronous (callback) reporting. A remote CIB
+//! (`CIB_port`) is not supported and fails to connect like an absent one.
 //! Ref: tools/cibadmin.c.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use pcmk_cib::acl::Identity;
 use pcmk_cib::client::{target_from_env, Target, Unconnected};
@@ -26,6 +28,8 @@ use pcmk_xml::tree::{Element, Node};
 
 #[path = "../cibadmin/digest.rs"]
 mod digest;
+#[path = "../cibadmin/live.rs"]
+mod live;
 #[path = "../cibadmin/mmap.rs"]
 mod mmap;
 #[path = "../cibadmin/render.rs"]
@@ -299,6 +303,26 @@ const SPEC: LegacySpec = LegacySpec {
     options: OPTIONS,
 };
 
+/// cibadmin's default call timeout, in seconds.
+const DEFAULT_TIMEOUT: u32 = 30;
+
+/// C `atoi()`: optional blanks and sign, then digits; 0 when none.
+fn atoi(s: &str) -> i64 {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for c in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    // glibc's atoi() is (int) strtol(): the long saturates, the int wraps.
+    let n = if neg { -n } else { n };
+    i64::from(n as i32)
+}
+
 /// How `--show-access` renders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AclEval {
@@ -323,6 +347,8 @@ struct Args {
     force: bool,
     verbose: u32,
     acl_eval: Option<AclEval>,
+    /// `-t`: seconds calls wait (`message_timeout_ms`, despite its name).
+    timeout: u32,
     argerr: u32,
 }
 
@@ -390,7 +416,10 @@ fn parse(argv: &[OsString]) -> Result<(Args, Vec<OsString>), ExitCode> {
     let longs = SPEC.long_options();
     let optstring = SPEC.optstring();
     let mut g = Getopt::new(argv, &optstring, &longs);
-    let mut a = Args::default();
+    let mut a = Args {
+        timeout: DEFAULT_TIMEOUT,
+        ..Args::default()
+    };
     for ev in g.by_ref() {
         let (val, long_index, arg) = match ev {
             OptEvent::Error { mut message, .. } => {
@@ -415,7 +444,12 @@ fn parse(argv: &[OsString]) -> Result<(Args, Vec<OsString>), ExitCode> {
                 out(SPEC.help_text(letter).as_bytes());
                 return Err(exit(CrmExit::OK));
             }
-            't' => {}
+            't' => {
+                // atoi(): leading blanks, a sign, digits; anything else
+                // (or below 1) gives the default.
+                let n = atoi(arg_s.as_deref().unwrap_or(""));
+                a.timeout = if n < 1 { DEFAULT_TIMEOUT } else { n as u32 };
+            }
             'A' => {
                 a.obj_type = arg_s;
                 a.options |= CallOptions::XPATH;
@@ -751,6 +785,89 @@ fn fast_md5(action: &str, file: &std::path::Path) -> Option<ExitCode> {
     Some(exit(CrmExit::OK))
 }
 
+/// The connection cibadmin uses: a [`CibBackend`] (file, or none), or
+/// the live CIB manager with its asynchronous calls.
+enum Backend<'s> {
+    Dyn(Box<dyn CibBackend + 's>),
+    Live(live::Live),
+}
+
+impl Backend<'_> {
+    fn as_dyn(&mut self) -> &mut dyn CibBackend {
+        match self {
+            Backend::Dyn(b) => b.as_mut(),
+            Backend::Live(l) => l,
+        }
+    }
+
+    fn call(&mut self, op: Op, req: &Request<'_>) -> live::Outcome {
+        match self {
+            Backend::Dyn(b) => live::Outcome::Returned(b.perform(op, req)),
+            Backend::Live(l) => l.call(op, req),
+        }
+    }
+}
+
+/// `report_schema_unchanged()`: an upgrade with nothing to do.
+fn report_schema_unchanged(logging: &Logging) -> CrmExit {
+    let why = Rc::SCHEMA_UNCHANGED.description();
+    logging.log(
+        "report_schema_unchanged",
+        414,
+        Level::Info,
+        format!("Upgrade unnecessary: {why}\n"),
+    );
+    out(format!("Upgrade unnecessary: {why}\n").as_bytes());
+    CrmExit::OK
+}
+
+/// `cibadmin_op_callback()`: the result of an asynchronous call.
+fn op_callback(
+    logging: &Logging,
+    action: &str,
+    reply: &pcmk_cib::Reply,
+    options: CallOptions,
+) -> CrmExit {
+    let rc = Rc::from_legacy(reply.rc);
+    if rc == Rc::SCHEMA_UNCHANGED {
+        return report_schema_unchanged(logging);
+    }
+    if rc != Rc::OK {
+        logging.log(
+            "cibadmin_op_callback",
+            895,
+            Level::Warning,
+            format!(
+                "Call {action} failed: {} | rc={}",
+                rc.description(),
+                rc.raw()
+            ),
+        );
+        err(format!("Call {action} failed: {}\n", rc.description()).as_bytes());
+        if let Some(o) = reply.output.as_ref() {
+            print_output(o, options);
+        }
+    } else if action == "cib_query" && reply.output.is_none() {
+        logging.log(
+            "cibadmin_op_callback",
+            902,
+            Level::Error,
+            "Query returned no output".to_owned(),
+        );
+    } else {
+        logging.log(
+            "cibadmin_op_callback",
+            909,
+            Level::Info,
+            "Call passed".to_owned(),
+        );
+        if let Some(o) = reply.output.as_ref() {
+            print_output(o, options);
+        }
+    }
+    rc.to_exit()
+}
+
 /// Everything after argument handling: connect, perform, print, sign off.
 fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCode {
     let logging = Logging::new(a.verbose);
@@ -761,11 +878,15 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         identity: &identity,
         upgrader: &SchemaTransforms,
     };
-    let mut backend: Box<dyn CibBackend + '_> = match target_from_env() {
-        Target::File(path) => Box::new(FileBackend::new(&path, services())),
-        Target::Remote { .. } | Target::Native => Box::new(Unconnected),
+    let mut backend = match target_from_env() {
+        Target::File(path) => Backend::Dyn(Box::new(FileBackend::new(&path, services()))),
+        Target::Remote { .. } => Backend::Dyn(Box::new(Unconnected)),
+        Target::Native => Backend::Live(live::Live::new(
+            Duration::from_secs(u64::from(a.timeout)),
+            a.host.clone(),
+        )),
     };
-    let signon = backend.signon("cibadmin");
+    let signon = backend.as_dyn().signon("cibadmin");
     logging.print(&signon.diag);
     if signon.rc != 0 {
         let rc = Rc::from_legacy(signon.rc);
@@ -803,11 +924,24 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         user,
         ..Request::default()
     };
-    let reply = backend.perform(op, &req);
+    let reply = match backend.call(op, &req) {
+        live::Outcome::Returned(r) => r,
+        live::Outcome::Callback(r) => {
+            let exit_code = op_callback(&logging, action, &r, a.options);
+            let rc = backend.as_dyn().signoff();
+            return exit(if exit_code == CrmExit::OK {
+                Rc::from_legacy(rc).to_exit()
+            } else {
+                exit_code
+            });
+        }
+    };
     logging.print(&reply.diag);
 
     let mut exit_code = CrmExit::OK;
-    if reply.rc < 0 {
+    if reply.rc == -pcmk_results::legacy::PCMK_ERR_SCHEMA_UNCHANGED && op == Op::Upgrade {
+        exit_code = report_schema_unchanged(&logging);
+    } else if reply.rc < 0 {
         let rc = Rc::from_legacy(reply.rc);
         logging.log(
             "main",
@@ -817,7 +951,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         );
         err(format!("Call failed: {}\n", rc.description()).as_bytes());
         if rc == Rc::SCHEMA_VALIDATION && op == Op::Upgrade {
-            let q = backend.perform(
+            let q = backend.as_dyn().perform(
                 Op::Query,
                 &Request {
                     options: a.options,
@@ -828,6 +962,12 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
                 let mut msgs = Diags::default();
                 validation.update_validation(cib, 0, true, false, &SchemaTransforms, &mut msgs);
                 logging.print(&msgs);
+            }
+        } else if rc == Rc::SCHEMA_VALIDATION && matches!(backend, Backend::Live(_)) {
+            // validate_xml_verbose(output); the file backend has already
+            // done it while performing.
+            if let Some(o) = reply.output.as_ref() {
+                logging.print(&live::validate_verbose(o, &validation));
             }
         }
         exit_code = rc.to_exit();
@@ -860,7 +1000,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
     if let Some(o) = output.as_ref() {
         print_output(o, a.options);
     }
-    let rc = backend.signoff();
+    let rc = backend.as_dyn().signoff();
     if exit_code == CrmExit::OK {
         exit_code = Rc::from_legacy(rc).to_exit();
     }

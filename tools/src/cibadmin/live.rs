@@ -1,0 +1,253 @@
+//! cibadmin's live backend: the local CIB manager over libqb IPC
+//! (`cib_native`), through pcmk-msg's [`CibClient`].
+//!
+//! cibadmin talks to the CIB manager in one of two ways, and what it
+//! prints depends on which:
+//! - synchronous calls (`-s`, and `--show-access`): the reply comes on the
+//!   response ring and the call returns its code ([`Outcome::Returned`]);
+//!   a transport failure reads as `-ECOMM`.
+//! - asynchronous calls (the default): the request goes out without
+//!   waiting, the reply comes later as an event, and a callback reports it
+//!   ([`Outcome::Callback`]); only a failure to send returns directly.
+//!   No reply within the timeout reaches the callback as `-ETIME`.
+//!
+//! [`Live`] also implements [`CibBackend`] (synchronous semantics), so
+//! the follow-up query after a failed upgrade goes through the same path
+//! as with the file backend.
+// Ref: lib/cib/cib_native.c (cib_native_perform_op_delegate),
+// lib/cib/cib_client.c (cib_client_register_callback_full),
+// lib/cib/cib_utils.c (cib_native_callback).
+
+use std::time::{Duration, Instant};
+
+use pcmk_cib::{CibBackend, Op, Reply, Request};
+use pcmk_msg::cib::message::CibEvent;
+use pcmk_msg::cib::{call_options, CibClient, CibRequest, ConnType};
+use pcmk_msg::ipc::IpcFlags;
+
+/// How a call ended.
+pub enum Outcome {
+    /// The call returned a code itself (synchronous call, or an
+    /// asynchronous one that could not be sent).
+    Returned(Reply),
+    /// The reply (or the timeout) reached the asynchronous callback.
+    Callback(Reply),
+}
+
+/// A connection to the local CIB manager (or none yet).
+pub struct Live {
+    client: Option<CibClient>,
+    /// Seconds calls wait (`cib->call_timeout`, cibadmin's `-t`).
+    timeout: Duration,
+    /// `-N`/`--node`: the node the request is for.
+    host: Option<String>,
+    /// Our own numbering for asynchronous calls (`cib->call_id`).
+    call_id: i32,
+    /// The transport failed: further calls get `-ENOTCONN`.
+    disconnected: bool,
+}
+
+impl Live {
+    /// A backend that calls with a `timeout` and for `host`.
+    pub fn new(timeout: Duration, host: Option<String>) -> Live {
+        Live {
+            client: None,
+            timeout,
+            host,
+            call_id: 0,
+            disconnected: false,
+        }
+    }
+
+    /// One call, synchronous or asynchronous after `req.options`.
+    pub fn call(&mut self, op: Op, req: &Request<'_>) -> Outcome {
+        let Some(client) = self.client.as_ref().filter(|_| !self.disconnected) else {
+            return Outcome::Returned(rc_only(-libc::ENOTCONN));
+        };
+        let creq = CibRequest {
+            op: op.name(),
+            host: self.host.as_deref(),
+            section: req.section,
+            data: req.data,
+            options: req.options.0,
+            user: req.user,
+        };
+        if req.options.0 & call_options::SYNC_CALL != 0 {
+            return Outcome::Returned(match client.call(&creq) {
+                Ok(r) => Reply {
+                    rc: r.rc,
+                    output: r.output,
+                    ..Reply::default()
+                },
+                Err(e) if e.legacy_rc == -libc::ENOMSG || e.legacy_rc == -libc::EPROTO => {
+                    rc_only(e.legacy_rc)
+                }
+                Err(_) => {
+                    self.disconnected = !client.is_connected();
+                    rc_only(-libc::ECOMM)
+                }
+            });
+        }
+        self.call_id = self.call_id.wrapping_add(1).max(1);
+        let call_id = self.call_id;
+        let env_user = if req.user.is_none() {
+            std::env::var("CIB_user").ok()
+        } else {
+            None
+        };
+        let user = req.user.or(env_user.as_deref());
+        let msg = match creq.to_xml(call_id, client.token(), user) {
+            Ok(m) => m,
+            Err(e) => return Outcome::Returned(rc_only(e.legacy_rc)),
+        };
+        let deadline = Instant::now() + self.timeout;
+        if client
+            .ipc()
+            .send(&msg, IpcFlags::NONE, Some(self.timeout))
+            .is_err()
+        {
+            self.disconnected = !client.is_connected();
+            return Outcome::Returned(rc_only(-libc::ECOMM));
+        }
+        Outcome::Callback(wait_callback(client, call_id, deadline))
+    }
+}
+
+/// Wait for the reply to asynchronous call `call_id` until `deadline`
+/// (the callback timer). A lost connection does not end the wait: the
+/// reference's main loop goes on until the timer fires.
+fn wait_callback(client: &CibClient, call_id: i32, deadline: Instant) -> Reply {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return rc_only(-libc::ETIME);
+        }
+        match client.ipc().recv_event(Some(left)) {
+            Ok(ev) => {
+                let Ok(xml) = ev.xml() else { continue };
+                if let CibEvent::Reply(r) = CibEvent::classify(xml) {
+                    if r.call_id == call_id {
+                        return Reply {
+                            rc: r.rc,
+                            output: r.output,
+                            ..Reply::default()
+                        };
+                    }
+                }
+            }
+            Err(e) if e.is_disconnect() => {
+                std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
+            }
+            Err(_) => {}
+        }
+    }
+}
+
+fn rc_only(rc: i32) -> Reply {
+    Reply {
+        rc,
+        ..Reply::default()
+    }
+}
+
+impl CibBackend for Live {
+    fn signon(&mut self, name: &str) -> Reply {
+        match CibClient::signon(name, ConnType::Command) {
+            Ok(mut c) => {
+                c.set_timeout(self.timeout);
+                self.client = Some(c);
+                Reply::default()
+            }
+            Err(e) => rc_only(e.legacy_rc),
+        }
+    }
+
+    fn perform(&mut self, op: Op, req: &Request<'_>) -> Reply {
+        match self.call(op, req) {
+            Outcome::Returned(r) => r,
+            // An asynchronous call returns its call id; the caller never
+            // sees the callback's result here.
+            Outcome::Callback(_) => rc_only(self.call_id),
+        }
+    }
+
+    fn signoff(&mut self) -> i32 {
+        if let Some(c) = self.client.take() {
+            c.signoff();
+        }
+        0
+    }
+}
+
+/// `validate_xml_verbose()`: what a synchronous call that failed schema
+/// validation shows of the CIB the CIB manager sent back: the CIB written
+/// to a temporary file `$TMPDIR/cib-invalid.XXXXXX` (the file's lines,
+/// numbered), then the schema's complaints about that file by name.
+pub fn validate_verbose(
+    xml: &pcmk_xml::tree::Element,
+    validation: &pcmk_cib::Validation,
+) -> pcmk_cib::trace::Diags {
+    let mut diag = pcmk_cib::trace::Diags::default();
+    let text = xml.to_formatted();
+    diag.stderr(pcmk_cib::Validation::verbose_dump(Some(xml)));
+    let schema = xml.attr("validate-with").and_then(pcmk_schema::by_name);
+    let file = temp_file(&text);
+    match (schema, file.as_ref()) {
+        (Some(s), Some(path)) if s.validator == pcmk_schema::versions::Validator::RelaxNg => {
+            let name = path.to_string_lossy();
+            if let Ok(v) = pcmk_schema::Validator::global().validate_text(&text, Some(&name), s) {
+                for m in &v.messages {
+                    diag.stderr(format!("{m}\n"));
+                }
+            }
+        }
+        _ => {
+            validation.validate_xml(xml, false, &mut diag);
+        }
+    }
+    if let Some(p) = file {
+        let _ = std::fs::remove_file(p);
+    }
+    diag
+}
+
+/// `mkstemp("$TMPDIR/cib-invalid.XXXXXX")` holding `text`.
+fn temp_file(text: &str) -> Option<std::path::PathBuf> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = std::env::var("TMPDIR")
+        .ok()
+        .filter(|d| d.starts_with('/'))
+        .unwrap_or_else(|| "/tmp".to_owned());
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+        ^ (u64::from(std::process::id()) << 32);
+    for _ in 0..100 {
+        let mut name = String::from("cib-invalid.");
+        for _ in 0..6 {
+            // xorshift: file names only need to differ, not to be secret.
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            name.push(char::from(CHARS[(seed % CHARS.len() as u64) as usize]));
+        }
+        let path = std::path::Path::new(&dir).join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                let _ = f.write_all(text.as_bytes());
+                return Some(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
