@@ -172,6 +172,11 @@ fn erase(existing: &Element, result: &mut Option<Doc>) -> i32 {
         );
         update_counter(&mut doc, r, "admin_epoch", false);
     }
+    // (atrium-based) createEmptyCib()'s document is born dirty, so the
+    // xml_track_changes() cib_perform_op() runs next accepts, i.e. clears,
+    // the flags of everything set here: only attributes whose value or
+    // position differs from the old root end up in the patchset.
+    doc.flags |= crate::doc::flag::DIRTY;
     *result = Some(doc);
     0
 }

@@ -476,4 +476,53 @@ mod tests {
         );
         assert_eq!(done.rc, -pcmk_results::legacy::PCMK_ERR_OLD_DATA);
     }
+
+    /// (atrium-based) An erase reports only the root attributes whose value
+    /// or position differs (measured with the reference's
+    /// `cibadmin -VVVVV -E --force` on a file CIB): those copied over from
+    /// the old root in the same place are not changes.
+    #[test]
+    fn erase_reports_moved_and_changed_root_attributes_only() {
+        let v = Validation::default();
+        let old = pcmk_xml::parse(
+            r#"<cib validate-with="pacemaker-3.9" admin_epoch="0" epoch="29" num_updates="3" update-origin="a" update-client="b" update-user="c" crm_feature_set="3.16.1"><configuration><crm_config/><nodes/><resources/><constraints/></configuration><status/></cib>"#,
+        )
+        .unwrap();
+        let req = Request::default();
+        let opts = PerformOptions {
+            manage_counters: true,
+            last_written: None,
+        };
+        let mut done = perform(&services(&v), Op::Erase, &req, &old, &opts);
+        assert_eq!(done.rc, 0);
+        let mut changes = done.changes.take().expect("changes");
+        let created = pcmk_xml::patchset::create_patchset(0, &old, &mut changes, false)
+            .unwrap()
+            .unwrap();
+        let set: Vec<String> = created
+            .patch
+            .elements()
+            .filter(|c| c.attr("path") == Some("/cib"))
+            .flat_map(|c| c.elements().filter(|l| l.name() == "change-list"))
+            .flat_map(|l| {
+                l.elements()
+                    .filter_map(|a| a.attr("name"))
+                    .map(String::from)
+            })
+            .collect();
+        // crm_feature_set, validate-with, epoch and update-origin moved,
+        // admin_epoch and num_updates changed; update-client and
+        // update-user kept their places.
+        assert_eq!(
+            set,
+            [
+                "crm_feature_set",
+                "validate-with",
+                "epoch",
+                "num_updates",
+                "admin_epoch",
+                "update-origin"
+            ]
+        );
+    }
 }
