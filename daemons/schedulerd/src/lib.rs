@@ -9,7 +9,8 @@
 //! - [`actions`]: creating actions, fencing.
 //! - [`assign`]: placing resources on nodes.
 //!
-//! Support: [`model`] (the working set), [`xml`] (an arena copy of the
+//! Support: [`diag`] (configuration errors and warnings for crm_verify),
+//! [`model`] (the working set), [`xml`] (an arena copy of the
 //! CIB), [`util`] (scores and text helpers), [`glib`] (GLib ordering
 //! behaviours the reference's output depends on), [`rscfns`] (per-variant
 //! resource queries).
@@ -33,6 +34,7 @@
 pub mod actions;
 pub mod assign;
 pub mod constraints;
+pub mod diag;
 pub mod glib;
 pub mod graph;
 pub mod internal;

@@ -198,6 +198,12 @@ fn on_fail_value(ws: &WorkingSet, act: &Action) -> Option<String> {
                 .any(|x| v.eq_ignore_ascii_case(x))
         })
     {
+        crate::config_err!(
+            "unpack_operation_on_fail",
+            "Resetting 'on-fail' for {} stop action to default value because '{}' is not allowed for stop",
+            ws.resources[rsc].id,
+            value.as_deref().unwrap_or("(null)")
+        );
         return None;
     } else if is_task("demote") && value.is_none() {
         let ops = ws.resources[rsc].ops_xml?;
@@ -239,6 +245,12 @@ fn on_fail_value(ws: &WorkingSet, act: &Action) -> Option<String> {
                 || !(util::eq_casei(role, "Promoted") || util::eq_casei(role, "Master"))
                 || interval == 0)
         {
+            crate::config_err!(
+                "unpack_operation_on_fail",
+                "Resetting 'on-fail' for {} {} action to default value because 'demote' is not allowed for it",
+                ws.resources[rsc].id,
+                name.unwrap_or("(null)")
+            );
             return None;
         }
     }
@@ -357,6 +369,11 @@ fn unpack_operation(ws: &mut WorkingSet, act: &mut Action, interval_ms: u32) {
             "fence" => {
                 act.on_fail = OnFail::Fence;
                 if !ws.is_set(wsflags::STONITH_ENABLED) {
+                    crate::config_err!(
+                        "unpack_operation",
+                        "Resetting 'on-fail' for operation '{}' to 'stop' because 'fence' is not valid when fencing is disabled",
+                        act.uuid
+                    );
                     act.on_fail = OnFail::Stop;
                     act.fail_role = Role::Stopped;
                 }
@@ -377,7 +394,14 @@ fn unpack_operation(ws: &mut WorkingSet, act: &mut Action, interval_ms: u32) {
                 }
             }
             "demote" => act.on_fail = OnFail::Demote,
-            _ => value_set = false,
+            _ => {
+                crate::config_err!(
+                    "unpack_operation",
+                    "Resource {}: Unknown failure type ({v})",
+                    ws.resources[rsc].id
+                );
+                value_set = false;
+            }
         }
     }
     let managed = ws.resources[rsc].is_set(rflags::MANAGED);
@@ -409,6 +433,11 @@ fn unpack_operation(ws: &mut WorkingSet, act: &mut Action, interval_ms: u32) {
 
     if xml_obj.is_some() {
         if let Some(v) = act.meta.get("role_after_failure") {
+            crate::warn_once!(
+                crate::diag::once::ROLE_AFTER,
+                "unpack_operation",
+                "Support for role_after_failure is deprecated and will be removed in a future release"
+            );
             if act.fail_role == Role::Unknown {
                 act.fail_role = Role::parse(v);
             }
@@ -430,7 +459,15 @@ fn unpack_operation(ws: &mut WorkingSet, act: &mut Action, interval_ms: u32) {
             .insert("start-delay".into(), (sd as i32).to_string());
     } else if let Some(origin) = act.meta.get("interval-origin").cloned() {
         if interval_ms != 0 {
-            if let Some(o) = CrmTime::parse(&origin, &ws.now) {
+            let parsed = CrmTime::parse(&origin, &ws.now);
+            if parsed.is_none() {
+                crate::config_err!(
+                    "unpack_interval_origin",
+                    "Ignoring 'interval-origin' for operation '{}' because '{origin}' is not valid",
+                    xml_obj.and_then(|x| ws.doc.id(x)).unwrap_or("(missing ID)")
+                );
+            }
+            if let Some(o) = parsed {
                 let interval_sec = (interval_ms / 1000) as i64;
                 if interval_sec > 0 {
                     let mut result = ws.now.seconds_total() - o.seconds_total();

@@ -123,6 +123,10 @@ pub fn new_colocation(
         return;
     }
     let (Some(dependent), Some(primary)) = (dependent, primary) else {
+        crate::config_err!(
+            "pcmk__new_colocation",
+            "Ignoring colocation '{id}' because resource does not exist"
+        );
         return;
     };
     let role_of = |r: Option<&str>| match r {
@@ -153,11 +157,20 @@ pub fn new_colocation(
     }
 }
 
-fn unpack_influence(ws: &WorkingSet, rsc: RscId, influence_s: Option<&str>) -> bool {
+fn unpack_influence(
+    ws: &WorkingSet,
+    coloc_id: &str,
+    rsc: RscId,
+    influence_s: Option<&str>,
+) -> bool {
     if let Some(s) = influence_s {
         if let Some(v) = util::str_to_boolean(s) {
             return v;
         }
+        crate::config_err!(
+            "unpack_influence",
+            "Constraint '{coloc_id}' has invalid value for influence (using default)"
+        );
     }
     ws.resources[rsc].is_set(rflags::CRITICAL)
 }
@@ -170,7 +183,13 @@ fn set_refs(ws: &WorkingSet, set: XmlId) -> Vec<String> {
 }
 
 /// `unpack_colocation_set`.
-fn unpack_colocation_set(ws: &mut WorkingSet, set: XmlId, score: i32, influence_s: Option<&str>) {
+fn unpack_colocation_set(
+    ws: &mut WorkingSet,
+    set: XmlId,
+    score: i32,
+    coloc_id: &str,
+    influence_s: Option<&str>,
+) {
     let set_id = ws.doc.id(set).unwrap_or("").to_owned();
     let role = ws.doc.attr(set, "role").map(str::to_owned);
     let ordering = ws.doc.attr(set, "ordering").unwrap_or("group").to_owned();
@@ -195,7 +214,7 @@ fn unpack_colocation_set(ws: &mut WorkingSet, set: XmlId, score: i32, influence_
                 return;
             };
             if let Some(w) = with {
-                let infl = unpack_influence(ws, resource, influence_s);
+                let infl = unpack_influence(ws, coloc_id, resource, influence_s);
                 new_colocation(
                     ws,
                     &set_id,
@@ -217,7 +236,7 @@ fn unpack_colocation_set(ws: &mut WorkingSet, set: XmlId, score: i32, influence_
                 return;
             };
             if let Some(l) = last {
-                let infl = unpack_influence(ws, l, influence_s);
+                let infl = unpack_influence(ws, coloc_id, l, influence_s);
                 new_colocation(
                     ws,
                     &set_id,
@@ -237,7 +256,7 @@ fn unpack_colocation_set(ws: &mut WorkingSet, set: XmlId, score: i32, influence_
             let Some(resource) = find_constraint_resource(ws, id) else {
                 return;
             };
-            let infl = unpack_influence(ws, resource, influence_s);
+            let infl = unpack_influence(ws, coloc_id, resource, influence_s);
             for wid in &refs {
                 if ws.resources[resource].id.eq_ignore_ascii_case(wid) {
                     break;
@@ -299,7 +318,7 @@ fn colocate_rsc_sets(
     }
     match (rsc_1, rsc_2) {
         (Some(r1), Some(r2)) => {
-            let infl = unpack_influence(ws, r1, influence_s);
+            let infl = unpack_influence(ws, id, r1, influence_s);
             new_colocation(
                 ws,
                 id,
@@ -313,7 +332,7 @@ fn colocate_rsc_sets(
             );
         }
         (Some(r1), None) => {
-            let infl = unpack_influence(ws, r1, influence_s);
+            let infl = unpack_influence(ws, id, r1, influence_s);
             for rid in &refs2 {
                 let Some(r2) = find_constraint_resource(ws, rid) else {
                     return;
@@ -336,7 +355,7 @@ fn colocate_rsc_sets(
                 let Some(r1) = find_constraint_resource(ws, rid) else {
                     return;
                 };
-                let infl = unpack_influence(ws, r1, influence_s);
+                let infl = unpack_influence(ws, id, r1, influence_s);
                 new_colocation(
                     ws,
                     id,
@@ -355,7 +374,7 @@ fn colocate_rsc_sets(
                 let Some(r1) = find_constraint_resource(ws, rid) else {
                     return;
                 };
-                let infl = unpack_influence(ws, r1, influence_s);
+                let infl = unpack_influence(ws, id, r1, influence_s);
                 for rid2 in &refs2 {
                     let Some(r2) = find_constraint_resource(ws, rid2) else {
                         return;
@@ -399,29 +418,84 @@ fn unpack_simple_colocation(
     let mut primary = primary_id
         .as_deref()
         .and_then(|i| find_constraint_resource(ws, i));
-    let (Some(dep), Some(pri)) = (dependent, primary) else {
+    if dependent_instance.is_some() {
+        crate::warn_once!(
+            crate::diag::once::COLOC_INST,
+            "unpack_simple_colocation",
+            "Support for rsc-instance is deprecated and will be removed in a future release."
+        );
+    }
+    if primary_instance.is_some() {
+        crate::warn_once!(
+            crate::diag::once::COLOC_INST,
+            "unpack_simple_colocation",
+            "Support for with-rsc-instance is deprecated and will be removed in a future release."
+        );
+    }
+    let dep_s = dependent_id.as_deref().unwrap_or("(null)");
+    let pri_s = primary_id.as_deref().unwrap_or("(null)");
+    let Some(dep) = dependent else {
+        crate::config_err!(
+            "unpack_simple_colocation",
+            "Ignoring constraint '{id}' because resource '{dep_s}' does not exist"
+        );
         return;
     };
-    if dependent_instance.is_some() && !ws.is_clone(dep) {
+    let Some(pri) = primary else {
+        crate::config_err!(
+            "unpack_simple_colocation",
+            "Ignoring constraint '{id}' because resource '{pri_s}' does not exist"
+        );
+        return;
+    };
+    if let Some(inst) = dependent_instance.as_deref().filter(|_| !ws.is_clone(dep)) {
+        crate::config_err!(
+            "unpack_simple_colocation",
+            "Ignoring constraint '{id}' because resource '{dep_s}' is not a clone but instance '{inst}' was requested"
+        );
         return;
     }
-    if primary_instance.is_some() && !ws.is_clone(pri) {
+    if let Some(inst) = primary_instance.as_deref().filter(|_| !ws.is_clone(pri)) {
+        crate::config_err!(
+            "unpack_simple_colocation",
+            "Ignoring constraint '{id}' because resource '{pri_s}' is not a clone but instance '{inst}' was requested"
+        );
         return;
     }
     if let Some(inst) = &dependent_instance {
         dependent = find_clone_instance(ws, dep, inst);
         if dependent.is_none() {
+            crate::config_warn!(
+                "unpack_simple_colocation",
+                "Ignoring constraint '{id}' because resource '{dep_s}' does not have an instance '{inst}'"
+            );
             return;
         }
     }
     if let Some(inst) = &primary_instance {
         primary = find_clone_instance(ws, pri, inst);
         if primary.is_none() {
+            // The reference passes its arguments one place off here.
+            crate::config_warn!(
+                "unpack_simple_colocation",
+                "Ignoring constraint ''%s'' because resource '{id}' does not have an instance '{pri_s}'"
+            );
             return;
         }
     }
+    if ws
+        .doc
+        .attr(xml_obj, "symmetrical")
+        .and_then(util::str_to_boolean)
+        == Some(true)
+    {
+        crate::config_warn!(
+            "unpack_simple_colocation",
+            "The colocation constraint 'symmetrical' attribute has been removed"
+        );
+    }
     let score_i = score.as_deref().map_or(0, |s| char2score(Some(s)));
-    let infl = unpack_influence(ws, dependent.unwrap_or(dep), influence_s);
+    let infl = unpack_influence(ws, id, dependent.unwrap_or(dep), influence_s);
     new_colocation(
         ws,
         id,
@@ -460,11 +534,30 @@ fn unpack_colocation_tags(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<
     let (Some(dep_id), Some(pri_id)) = (dep_id, pri_id) else {
         return Ok(None);
     };
-    let dep = valid_resource_or_tag(ws, &dep_id).ok_or(())?;
-    let pri = valid_resource_or_tag(ws, &pri_id).ok_or(())?;
+    let cons = ws.doc.id(xml_obj).unwrap_or("(null)");
+    let Some(dep) = valid_resource_or_tag(ws, &dep_id) else {
+        crate::config_err!(
+            "unpack_colocation_tags",
+            "Ignoring constraint '{cons}' because '{dep_id}' is not a valid resource or tag"
+        );
+        return Err(());
+    };
+    let Some(pri) = valid_resource_or_tag(ws, &pri_id) else {
+        crate::config_err!(
+            "unpack_colocation_tags",
+            "Ignoring constraint '{cons}' because '{pri_id}' is not a valid resource or tag"
+        );
+        return Err(());
+    };
     match (&dep, &pri) {
         (RscOrTag::Rsc(_), RscOrTag::Rsc(_)) => return Ok(None),
-        (RscOrTag::Tag(_), RscOrTag::Tag(_)) => return Err(()),
+        (RscOrTag::Tag(_), RscOrTag::Tag(_)) => {
+            crate::config_err!(
+                "unpack_colocation_tags",
+                "Ignoring constraint '{cons}' because two templates or tags cannot be colocated"
+            );
+            return Err(());
+        }
         _ => {}
     }
     let dep_role = ws.doc.attr(xml_obj, "rsc-role").map(str::to_owned);
@@ -504,7 +597,7 @@ pub fn unpack_colocation(ws: &mut WorkingSet, xml_obj: XmlId) {
         let Some(set) = ws.doc.expand_idref(set, ws.cib) else {
             return;
         };
-        unpack_colocation_set(ws, set, score_i, influence_s.as_deref());
+        unpack_colocation_set(ws, set, score_i, &id, influence_s.as_deref());
         if let Some(l) = last {
             colocate_rsc_sets(ws, &id, l, set, score_i, influence_s.as_deref());
         }

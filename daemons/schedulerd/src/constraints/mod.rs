@@ -64,7 +64,15 @@ pub fn expand_tags_in_sets(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option
             }
             let id = ws.doc.id(c).unwrap_or("").to_owned();
             match valid_resource_or_tag(ws, &id) {
-                None => return Err(()),
+                None => {
+                    crate::config_err!(
+                        "pcmk__expand_tags_in_sets",
+                        "Ignoring resource sets for constraint '{}' because '{}' is not a valid resource or tag",
+                        ws.doc.id(xml_obj).unwrap_or("(null)"),
+                        ws.doc.id(c).unwrap_or("(null)")
+                    );
+                    return Err(());
+                }
                 Some(RscOrTag::Rsc(_)) => rebuilt.push(c),
                 Some(RscOrTag::Tag(list)) => {
                     for obj_ref in list {
@@ -92,11 +100,25 @@ pub fn tag_to_set(
     attr: &str,
     convert_rsc: bool,
 ) -> Result<Option<XmlId>, ()> {
+    let Some(cons_id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "pcmk__tag_to_set",
+            "Ignoring <{}> constraint without id",
+            ws.doc.name(xml_obj)
+        );
+        return Err(());
+    };
     let Some(id) = ws.doc.attr(xml_obj, attr).map(str::to_owned) else {
         return Ok(None);
     };
     let set = match valid_resource_or_tag(ws, &id) {
-        None => return Err(()),
+        None => {
+            crate::config_err!(
+                "pcmk__tag_to_set",
+                "Ignoring constraint '{cons_id}' because '{id}' is not a valid resource or tag"
+            );
+            return Err(());
+        }
         Some(RscOrTag::Tag(refs)) => {
             let set = ws.doc.create("resource_set", Some(xml_obj));
             ws.doc.set_attr(set, "id", &id);
@@ -139,12 +161,21 @@ pub fn unpack_constraints(ws: &mut WorkingSet) {
     };
     let kids: Vec<XmlId> = ws.doc.children(section).to_vec();
     for xml_obj in kids {
-        if ws.doc.id(xml_obj).is_none() {
+        let Some(id) = ws.doc.id(xml_obj) else {
+            crate::config_err!(
+                "pcmk__unpack_constraints",
+                "Ignoring <{}> constraint without id",
+                ws.doc.name(xml_obj)
+            );
             continue;
-        }
+        };
         let tag = ws.doc.name(xml_obj).to_ascii_lowercase();
         let lifetime = ws.doc.first_child(xml_obj, "lifetime");
         if let Some(l) = lifetime {
+            crate::config_warn!(
+                "pcmk__unpack_constraints",
+                "Support for 'lifetime' attribute (in {id}) is deprecated (the rules it contains should instead be direct descendents of the constraint object)"
+            );
             if !evaluate_lifetime(ws, l) {
                 continue;
             }
@@ -154,7 +185,11 @@ pub fn unpack_constraints(ws: &mut WorkingSet) {
             "rsc_colocation" => colocation::unpack_colocation(ws, xml_obj),
             "rsc_location" => location::unpack_location(ws, xml_obj),
             "rsc_ticket" => tickets::unpack_rsc_ticket(ws, xml_obj),
-            _ => {}
+            _ => crate::config_err!(
+                "pcmk__unpack_constraints",
+                "Unsupported constraint type: {}",
+                ws.doc.name(xml_obj)
+            ),
         }
     }
 }

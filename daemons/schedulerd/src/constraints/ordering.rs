@@ -41,13 +41,31 @@ fn invert_action(action: &str) -> Option<&'static str> {
 fn get_ordering_type(ws: &WorkingSet, xml: XmlId) -> Kind {
     match ws.doc.attr(xml, "kind") {
         None => match ws.doc.attr(xml, "score") {
-            Some(s) if char2score(Some(s)) == 0 => Kind::Optional,
-            _ => Kind::Mandatory,
+            Some(s) => {
+                crate::warn_once!(
+                    crate::diag::once::ORDER_SCORE,
+                    "get_ordering_type",
+                    "Support for 'score' in rsc_order is deprecated and will be removed in a future release (use 'kind' instead)"
+                );
+                if char2score(Some(s)) == 0 {
+                    Kind::Optional
+                } else {
+                    Kind::Mandatory
+                }
+            }
+            None => Kind::Mandatory,
         },
         Some(k) if k.eq_ignore_ascii_case("Mandatory") => Kind::Mandatory,
         Some(k) if k.eq_ignore_ascii_case("Optional") => Kind::Optional,
         Some(k) if k.eq_ignore_ascii_case("Serialize") => Kind::Serialize,
-        Some(_) => Kind::Mandatory,
+        Some(k) => {
+            crate::config_err!(
+                "get_ordering_type",
+                "Resetting 'kind' for constraint {} to 'Mandatory' because '{k}' is not valid",
+                ws.doc.id(xml).unwrap_or("missing ID")
+            );
+            Kind::Mandatory
+        }
     }
 }
 
@@ -73,6 +91,11 @@ fn get_ordering_symmetry(
     match symmetric {
         Some(true) => {
             if kind == Kind::Serialize {
+                crate::config_warn!(
+                    "get_ordering_symmetry",
+                    "Ignoring symmetrical for '{}' because not valid with kind of 'Serialize'",
+                    ws.doc.id(xml).unwrap_or("(null)")
+                );
                 Symmetry::Asymmetric
             } else {
                 Symmetry::Symmetric
@@ -114,15 +137,45 @@ fn get_ordering_resource(
     rsc_attr: &str,
     inst_attr: &str,
 ) -> Option<RscId> {
-    let rsc_id = ws.doc.attr(xml, rsc_attr)?;
-    let rsc = find_constraint_resource(ws, rsc_id)?;
+    let cons = ws.doc.id(xml).unwrap_or("(null)");
+    let Some(rsc_id) = ws.doc.attr(xml, rsc_attr) else {
+        crate::config_err!(
+            "get_ordering_resource",
+            "Ignoring constraint '{cons}' without {rsc_attr}"
+        );
+        return None;
+    };
+    let Some(rsc) = find_constraint_resource(ws, rsc_id) else {
+        crate::config_err!(
+            "get_ordering_resource",
+            "Ignoring constraint '{cons}' because resource '{rsc_id}' does not exist"
+        );
+        return None;
+    };
     match ws.doc.attr(xml, inst_attr) {
         None => Some(rsc),
         Some(inst) => {
+            crate::warn_once!(
+                crate::diag::once::ORDER_INST,
+                "get_ordering_resource",
+                "Support for first-instance and then-instance is deprecated and will be removed in a future release."
+            );
             if !ws.is_clone(rsc) {
+                crate::config_err!(
+                    "get_ordering_resource",
+                    "Ignoring constraint '{cons}' because resource '{rsc_id}' is not a clone but instance '{inst}' was requested"
+                );
                 return None;
             }
-            crate::constraints::colocation::find_clone_instance(ws, rsc, inst)
+            let found = crate::constraints::colocation::find_clone_instance(ws, rsc, inst);
+            if found.is_none() {
+                // The reference passes its arguments one place off here.
+                crate::config_err!(
+                    "get_ordering_resource",
+                    "Ignoring constraint ''%s'' because resource '{cons}' does not have an instance '{rsc_id}'"
+                );
+            }
+            found
         }
     }
 }
@@ -135,6 +188,11 @@ fn get_minimum_first_instances(ws: &WorkingSet, rsc: RscId, xml: XmlId) -> i32 {
         return util::scan_min_int(Some(cm), 0);
     }
     if let Some(ra) = ws.doc.attr(xml, "require-all") {
+        crate::warn_once!(
+            crate::diag::once::REQUIRE_ALL,
+            "get_minimum_first_instances",
+            "Support for require-all in ordering constraints is deprecated and will be removed in a future release (use clone-min clone meta-attribute instead)"
+        );
         if util::str_to_boolean(ra) == Some(false) {
             return 1;
         }
@@ -301,6 +359,7 @@ fn clone_min_ordering(
 
 fn inverse_ordering(
     ws: &mut WorkingSet,
+    id: &str,
     kind: Kind,
     first: RscId,
     action_first: &str,
@@ -308,6 +367,10 @@ fn inverse_ordering(
     action_then: &str,
 ) {
     let (Some(at), Some(af)) = (invert_action(action_then), invert_action(action_first)) else {
+        crate::config_warn!(
+            "inverse_ordering",
+            "Cannot invert constraint '{id}' (please specify inverse manually)"
+        );
         return;
     };
     let mut flags = flags_for_kind(kind, af, Symmetry::SymmetricInverse);
@@ -319,6 +382,11 @@ fn inverse_ordering(
 
 fn unpack_simple_rsc_order(ws: &mut WorkingSet, xml: XmlId) {
     let Some(id) = ws.doc.id(xml).map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_simple_rsc_order",
+            "Ignoring <{}> constraint without id",
+            ws.doc.name(xml)
+        );
         return;
     };
     let Some(first) = get_ordering_resource(ws, xml, "first", "first-instance") else {
@@ -359,7 +427,7 @@ fn unpack_simple_rsc_order(ws: &mut WorkingSet, xml: XmlId) {
         order_resource_actions(ws, first, &action_first, then, &action_then, flags);
     }
     if symmetry == Symmetry::Symmetric {
-        inverse_ordering(ws, kind, first, &action_first, then, &action_then);
+        inverse_ordering(ws, &id, kind, first, &action_first, then, &action_then);
     }
 }
 
@@ -585,8 +653,21 @@ fn unpack_order_tags(ws: &mut WorkingSet, xml: XmlId) -> Result<Option<XmlId>, (
     let (Some(id_first), Some(id_then)) = (id_first, id_then) else {
         return Ok(None);
     };
-    let f = valid_resource_or_tag(ws, &id_first).ok_or(())?;
-    let t = valid_resource_or_tag(ws, &id_then).ok_or(())?;
+    let cons = ws.doc.id(xml).unwrap_or("(null)");
+    let Some(f) = valid_resource_or_tag(ws, &id_first) else {
+        crate::config_err!(
+            "unpack_order_tags",
+            "Ignoring constraint '{cons}' because '{id_first}' is not a valid resource or tag"
+        );
+        return Err(());
+    };
+    let Some(t) = valid_resource_or_tag(ws, &id_then) else {
+        crate::config_err!(
+            "unpack_order_tags",
+            "Ignoring constraint '{cons}' because '{id_then}' is not a valid resource or tag"
+        );
+        return Err(());
+    };
     if matches!((&f, &t), (RscOrTag::Rsc(_), RscOrTag::Rsc(_))) {
         return Ok(None);
     }

@@ -55,6 +55,11 @@ fn new_shutdown_action(ws: &mut WorkingSet, n: NodeId) -> ActionId {
 
 fn schedule_fencing(ws: &mut WorkingSet, n: NodeId) -> ActionId {
     let fencing = fence_op(ws, n, None, false, Some("node is unclean"), false);
+    crate::config_warn!(
+        "schedule_fencing",
+        "Scheduling node {} for fencing",
+        ws.nodes[n].uname
+    );
     order_vs_fence(ws, fencing);
     fencing
 }
@@ -65,6 +70,7 @@ pub fn schedule_fencing_and_shutdowns(ws: &mut WorkingSet) {
     let have_managed = any_managed_resources(ws);
     let mut fencing_ops: Vec<ActionId> = Vec::new(); // newest first
     let mut shutdown_ops: Vec<ActionId> = Vec::new(); // newest first
+    let mut integrity_lost = false;
     for n in ws.node_list.clone() {
         if ws.is_guest(n) {
             if ws.nodes[n].remote_requires_reset && have_managed && ws.can_fence(Some(n)) {
@@ -94,7 +100,20 @@ pub fn schedule_fencing_and_shutdowns(ws: &mut WorkingSet) {
                 shutdown_ops.insert(0, down);
             }
         }
-        let _ = fencing;
+        if fencing.is_none() && ws.nodes[n].unclean {
+            integrity_lost = true;
+            crate::config_warn!(
+                "schedule_fencing_and_shutdowns",
+                "Node {} is unclean but cannot be fenced",
+                ws.nodes[n].uname
+            );
+        }
+    }
+    if integrity_lost && !ws.is_set(wsflags::STONITH_ENABLED) {
+        crate::config_warn!(
+            "schedule_fencing_and_shutdowns",
+            "Resource functionality and data integrity cannot be guaranteed (configure, enable, and test fencing to correct this)"
+        );
     }
     if let Some(dc) = dc_down {
         if ws.actions[dc].task == "do_shutdown" {

@@ -26,11 +26,14 @@ fn is_op_dup(ws: &WorkingSet, r: RscId, name: &str, interval: u32) -> bool {
             continue;
         }
         let Some(id) = d.id(op) else { continue };
-        if first.is_none() {
-            first = Some(id);
-        } else {
+        if let Some(first) = first {
+            crate::config_err!(
+                "is_op_dup",
+                "Operation {id} is duplicate of {first} (do not use same name and interval combination more than once per resource)"
+            );
             return true;
         }
+        first = Some(id);
     }
     false
 }
@@ -42,8 +45,13 @@ fn is_recurring_history(ws: &WorkingSet, r: RscId, xml: XmlId) -> Option<OpHisto
         return None;
     }
     if d.id(xml).map_or(true, str::is_empty) {
+        crate::config_err!(
+            "is_recurring_history",
+            "Ignoring resource history entry without ID"
+        );
         return None;
     }
+    let op_id = d.id(xml).unwrap_or("");
     let name = d.attr(xml, "name");
     if matches!(
         name,
@@ -57,6 +65,11 @@ fn is_recurring_history(ws: &WorkingSet, r: RscId, xml: XmlId) -> Option<OpHisto
                 | "migrate_from"
         )
     ) {
+        crate::config_err!(
+            "is_recurring_history",
+            "Ignoring {op_id} because {} action cannot be recurring",
+            name.unwrap_or("unnamed")
+        );
         return None;
     }
     let name = name.unwrap_or("(null)").to_owned();
@@ -65,7 +78,16 @@ fn is_recurring_history(ws: &WorkingSet, r: RscId, xml: XmlId) -> Option<OpHisto
     }
     let role = match d.attr(xml, "role") {
         None => Role::Unknown,
-        Some(s) => Role::parse(s),
+        Some(s) => {
+            let role = Role::parse(s);
+            if role == Role::Unknown {
+                crate::config_err!(
+                    "is_recurring_history",
+                    "Ignoring {op_id} because {s} is not a valid role"
+                );
+            }
+            role
+        }
     };
     let key = op_key(&ws.resources[r].id, &name, interval_ms);
     crate::actions::create::find_rsc_op_entry(ws, r, &key, false)?;

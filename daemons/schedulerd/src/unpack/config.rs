@@ -215,6 +215,12 @@ pub fn pref(ws: &mut WorkingSet, name: &str) -> Option<String> {
         if opt.valid.map_or(true, |f| f(v)) {
             return Some(v.clone());
         }
+        crate::config_err!(
+            "cluster_option_value",
+            "Using default value for cluster option '{}' because '{}' is invalid",
+            opt.name,
+            v
+        );
     }
     ws.config
         .insert(opt.name.to_owned(), opt.default.to_owned());
@@ -296,6 +302,11 @@ pub fn unpack_config(ws: &mut WorkingSet, config: Option<u32>) {
     set_config_flag(ws, "stonith-enabled", wsflags::STONITH_ENABLED);
     ws.stonith_action = pref(ws, "stonith-action").unwrap_or_else(|| "reboot".into());
     if ws.stonith_action == "poweroff" {
+        crate::warn_once!(
+            crate::diag::once::POWEROFF,
+            "unpack_config",
+            "Support for stonith-action of 'poweroff' is deprecated and will be removed in a future release (use 'off' instead)"
+        );
         ws.stonith_action = "off".into();
     }
     set_config_flag(ws, "concurrent-fencing", wsflags::CONCURRENT_FENCING);
@@ -321,6 +332,10 @@ pub fn unpack_config(ws: &mut WorkingSet, config: Option<u32>) {
                     QuorumPolicy::Stop
                 }
             } else {
+                crate::config_err!(
+                    "unpack_config",
+                    "Resetting no-quorum-policy to 'stop' because fencing is disabled"
+                );
                 QuorumPolicy::Stop
             }
         }
@@ -332,6 +347,11 @@ pub fn unpack_config(ws: &mut WorkingSet, config: Option<u32>) {
     if let Some(v) = pref(ws, "remove-after-stop") {
         if is_true(Some(&v)) {
             ws.set(wsflags::REMOVE_AFTER_STOP);
+            crate::warn_once!(
+                crate::diag::once::REMOVE_AFTER,
+                "unpack_config",
+                "Support for the remove-after-stop cluster property is deprecated and will be removed in a future release"
+            );
         } else {
             ws.clear(wsflags::REMOVE_AFTER_STOP);
         }
@@ -340,6 +360,13 @@ pub fn unpack_config(ws: &mut WorkingSet, config: Option<u32>) {
     set_config_flag(ws, "start-failure-is-fatal", wsflags::START_FAILURE_FATAL);
     if ws.is_set(wsflags::STONITH_ENABLED) {
         set_config_flag(ws, "startup-fencing", wsflags::STARTUP_FENCING);
+    }
+    if !ws.is_set(wsflags::STARTUP_FENCING) {
+        crate::warn_once!(
+            crate::diag::once::BLIND,
+            "unpack_config",
+            "Blind faith: not fencing unseen nodes"
+        );
     }
     ws.placement_strategy = pref(ws, "placement-strategy").unwrap_or_else(|| "default".into());
     set_config_flag(ws, "shutdown-lock", wsflags::SHUTDOWN_LOCK);

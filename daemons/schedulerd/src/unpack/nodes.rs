@@ -107,6 +107,18 @@ pub fn create_node(
     kind: Option<&str>,
     score: Option<&str>,
 ) -> NodeId {
+    if crate::diag::active()
+        && ws
+            .node_list
+            .iter()
+            .any(|&n| ws.nodes[n].uname.eq_ignore_ascii_case(uname))
+    {
+        crate::config_warn!(
+            "pe_create_node",
+            "More than one node entry has name '{uname}'"
+        );
+    }
+    let shown = if uname.is_empty() { None } else { Some(uname) };
     let kind = match kind {
         None => NodeType::Member,
         Some(t) if t.eq_ignore_ascii_case("member") => NodeType::Member,
@@ -114,7 +126,22 @@ pub fn create_node(
             ws.set(wsflags::HAVE_REMOTE_NODES);
             NodeType::Remote
         }
-        Some(_) => NodeType::Ping,
+        Some(t) => {
+            if !t.eq_ignore_ascii_case("ping") {
+                crate::config_warn!(
+                    "pe_create_node",
+                    "Node {} has unrecognized type '{t}', assuming 'ping'",
+                    shown.unwrap_or("without name")
+                );
+            }
+            crate::warn_once!(
+                crate::diag::once::PING_NODE,
+                "pe_create_node",
+                "Support for nodes of type 'ping' (such as {}) is deprecated and will be removed in a future release",
+                shown.unwrap_or("unnamed node")
+            );
+            NodeType::Ping
+        }
     };
     let mut attrs = HashMap::new();
     attrs.insert(
@@ -185,6 +212,10 @@ pub fn unpack_nodes(ws: &mut WorkingSet, xml_nodes: Option<XmlId>) {
         for xml_obj in kids {
             let doc = &ws.doc;
             let Some(id) = doc.attr(xml_obj, "id").map(str::to_owned) else {
+                crate::config_err!(
+                    "unpack_nodes",
+                    "Ignoring <node> entry in configuration without id"
+                );
                 continue;
             };
             let uname = doc.attr(xml_obj, "uname").unwrap_or("").to_owned();

@@ -381,6 +381,11 @@ pub fn get_target_role(ws: &WorkingSet, r: RscId) -> Option<Role> {
     }
     let role = Role::parse(value);
     if role == Role::Unknown {
+        crate::config_err!(
+            "get_target_role",
+            "Ignoring 'target-role' for {} because '{value}' is not valid",
+            ws.resources[r].id
+        );
         return None;
     }
     if role > Role::Started {
@@ -389,6 +394,11 @@ pub fn get_target_role(ws: &WorkingSet, r: RscId) -> Option<Role> {
                 return None;
             }
         } else {
+            crate::config_err!(
+                "get_target_role",
+                "Ignoring 'target-role' for {} because '{value}' only makes sense for promotable clones",
+                ws.resources[r].id
+            );
             return None;
         }
     }
@@ -418,12 +428,22 @@ fn unpack_template(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<XmlId>,
         return Ok(None);
     };
     let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_template",
+            "'{}' object must have a id",
+            ws.doc.name(xml_obj)
+        );
         return Err(());
     };
     if template_ref == id {
+        crate::config_err!(
+            "unpack_template",
+            "The resource object '{id}' should not reference itself"
+        );
         return Err(());
     }
     let Some(cib_resources) = ws.xpath_single("resources") else {
+        crate::config_err!("unpack_template", "No resources configured");
         return Err(());
     };
     let template = ws
@@ -431,6 +451,7 @@ fn unpack_template(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<XmlId>,
         .children_named(cib_resources, "template")
         .find(|&t| ws.doc.id(t) == Some(template_ref.as_str()));
     let Some(template) = template else {
+        crate::config_err!("unpack_template", "No template named '{template_ref}'");
         return Err(());
     };
     let new_xml = ws.doc.copy(template, None);
@@ -470,9 +491,18 @@ fn add_template_rsc(ws: &mut WorkingSet, xml_obj: XmlId) -> bool {
         return true;
     };
     let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "add_template_rsc",
+            "'{}' object must have a id",
+            ws.doc.name(xml_obj)
+        );
         return false;
     };
     if template_ref == id {
+        crate::config_err!(
+            "add_template_rsc",
+            "The resource object '{id}' should not reference itself"
+        );
         return false;
     }
     let entry = ws.template_rsc_sets.entry(template_ref).or_insert(None);
@@ -491,8 +521,27 @@ fn unpack_requires(ws: &mut WorkingSet, r: RscId, value: Option<&str>) {
         ws.resources[r].set(rflags::NEEDS_QUORUM);
     } else if is("fencing") {
         ws.resources[r].set(rflags::NEEDS_FENCING);
+        if !ws.is_set(wsflags::STONITH_ENABLED) {
+            crate::config_warn!(
+                "unpack_requires",
+                "{} requires fencing but fencing is disabled",
+                ws.resources[r].id
+            );
+        }
     } else if is("unfencing") {
-        if ws.resources[r].is_set(rflags::FENCE_DEVICE) || !ws.is_set(wsflags::STONITH_ENABLED) {
+        if ws.resources[r].is_set(rflags::FENCE_DEVICE) {
+            crate::config_warn!(
+                "unpack_requires",
+                "Resetting \"requires\" for {} to \"quorum\" because fencing devices cannot require unfencing",
+                ws.resources[r].id
+            );
+            unpack_requires(ws, r, Some("quorum"));
+        } else if !ws.is_set(wsflags::STONITH_ENABLED) {
+            crate::config_warn!(
+                "unpack_requires",
+                "Resetting \"requires\" for {} to \"quorum\" because fencing is disabled",
+                ws.resources[r].id
+            );
             unpack_requires(ws, r, Some("quorum"));
         } else {
             ws.resources[r].set(rflags::NEEDS_FENCING | rflags::NEEDS_UNFENCING);
@@ -513,6 +562,13 @@ fn unpack_requires(ws: &mut WorkingSet, r: RscId, value: Option<&str>) {
         } else {
             "quorum"
         };
+        if let Some(orig) = value {
+            crate::config_err!(
+                "unpack_requires",
+                "Resetting 'requires' for {} to '{v}' because '{orig}' is not valid",
+                ws.resources[r].id
+            );
+        }
         unpack_requires(ws, r, Some(v));
     }
 }
@@ -536,6 +592,11 @@ pub fn unpack_resource(
     parent: Option<RscId>,
 ) -> Result<RscId, ()> {
     let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "pe__unpack_resource",
+            "Ignoring <{}> configuration without id",
+            ws.doc.name(xml_obj)
+        );
         return Err(());
     };
     let expanded = unpack_template(ws, xml_obj)?;
@@ -546,6 +607,11 @@ pub fn unpack_resource(
     let ops = ws.doc.first_child(xml, "operations");
     let ops_xml = ops.and_then(|o| ws.doc.expand_idref(o, ws.cib));
     let Some(variant) = variant_of(ws.doc.name(xml)) else {
+        crate::config_err!(
+            "pe__unpack_resource",
+            "Ignoring resource '{id}' of unknown type '{}'",
+            ws.doc.name(xml)
+        );
         return Err(());
     };
     let rid = match ws.doc.attr(xml, "clone") {
@@ -678,6 +744,13 @@ pub fn unpack_resource(
         ws.resources[r].set(rflags::UNIQUE);
     }
     ws.resources[r].restart_restart = util::eq_casei(get("restart-type"), "restart");
+    if ws.resources[r].restart_restart {
+        crate::warn_once!(
+            crate::diag::once::RESTART_TYPE,
+            "pe__unpack_resource",
+            "Support for restart-type is deprecated and will be removed in a future release"
+        );
+    }
     let mv = get("multiple-active");
     ws.resources[r].recovery_type = if util::eq_casei(mv, "stop_only") {
         Recovery::StopOnly
@@ -686,6 +759,12 @@ pub fn unpack_resource(
     } else if util::eq_casei(mv, "stop_unexpected") {
         Recovery::StopUnexpected
     } else {
+        if let Some(v) = mv.filter(|v| !v.eq_ignore_ascii_case("stop_start")) {
+            crate::config_warn!(
+                "pe__unpack_resource",
+                "{v} is not a valid value for multiple-active, using default of \"stop_start\""
+            );
+        }
         Recovery::StopStart
     };
     if let Some(v) = get("resource-stickiness") {
@@ -696,6 +775,13 @@ pub fn unpack_resource(
     if let Some(v) = get("migration-threshold") {
         if !v.eq_ignore_ascii_case("default") {
             let t = char2score(Some(v));
+            if t < 0 {
+                crate::warn_once!(
+                    crate::diag::once::NEG_THRESHOLD,
+                    "pe__unpack_resource",
+                    "migration-threshold must be non-negative, using 1 instead"
+                );
+            }
             ws.resources[r].migration_threshold = if t < 0 { 1 } else { t };
         }
     }
@@ -762,6 +848,13 @@ fn native_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
     if caps & ra_caps::UNIQUE == 0 && ws.resources[r].is_set(rflags::UNIQUE) && ws.is_clone(parent)
     {
         // pe__force_anon
+        crate::config_warn!(
+            "pe__force_anon",
+            "Ignoring globally-unique for {} because {} resources such as {} can be used only as anonymous clones",
+            ws.resources[parent].id,
+            standard.as_deref().unwrap_or("(null)"),
+            ws.resources[r].id
+        );
         let n = ws.node_list.len() as i32;
         let cd = &mut ws.resources[parent].clone;
         cd.clone_node_max = 1;
@@ -770,6 +863,12 @@ fn native_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
         recursive_clear_unique(ws, r);
     }
     if caps & ra_caps::PROMOTABLE == 0 && ws.resources[parent].is_set(rflags::PROMOTABLE) {
+        crate::config_err!(
+            "native_unpack",
+            "Resource {} is of type {} and therefore cannot be used as a promotable clone resource",
+            ws.resources[r].id,
+            standard.as_deref().unwrap_or("(null)")
+        );
         return false;
     }
     true
@@ -785,12 +884,22 @@ fn recursive_clear_unique(ws: &mut WorkingSet, r: RscId) {
 
 /// `group_unpack`.
 fn group_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
-    let flag = |ws: &WorkingSet, opt: &str| match ws.resources[r].meta.get(opt) {
+    let flag = |ws: &WorkingSet, opt: &str, bit: u32| match ws.resources[r].meta.get(opt) {
         None => true,
-        Some(v) => !matches!(util::str_to_boolean(v), Some(false)),
+        Some(v) => {
+            let set = !matches!(util::str_to_boolean(v), Some(false));
+            if !set {
+                crate::warn_once!(
+                    bit,
+                    "set_group_flag",
+                    "Support for the '{opt}' group meta-attribute is deprecated and will be removed in a future release (use a resource set instead)"
+                );
+            }
+            set
+        }
     };
-    let ordered = flag(ws, "ordered");
-    let colocated = flag(ws, "collocated");
+    let ordered = flag(ws, "ordered", crate::diag::once::GROUP_ORDER);
+    let colocated = flag(ws, "collocated", crate::diag::once::GROUP_COLO);
     ws.resources[r].group.ordered = ordered;
     ws.resources[r].group.colocated = colocated;
     let xml = ws.resources[r].xml;
@@ -804,6 +913,13 @@ fn group_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
             ws.resources[r].children.push(child);
             ws.resources[r].group.last_child = Some(child);
         }
+    }
+    if ws.resources[r].children.is_empty() {
+        crate::config_warn!(
+            "group_unpack",
+            "Group {} will be ignored because it does not have any members",
+            ws.resources[r].id
+        );
     }
     true
 }
@@ -836,6 +952,11 @@ fn clone_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
     cd.ordered = is_true(get("ordered"));
     cd.interleave = is_true(get("interleave"));
     if !ws.resources[r].is_set(rflags::UNIQUE) && cd.clone_node_max > 1 {
+        crate::config_err!(
+            "clone_unpack",
+            "Ignoring promoted-max for {} because anonymous clones support only one instance per node",
+            ws.resources[r].id
+        );
         cd.clone_node_max = 1;
     }
     let xml = ws.resources[r].xml;
@@ -847,6 +968,11 @@ fn clone_unpack(ws: &mut WorkingSet, r: RscId) -> bool {
         .find(|&c| matches!(ws.doc.name(c), "primitive" | "group"));
     ws.resources[r].clone = cd;
     if ws.resources[r].clone.xml_obj_child.is_none() {
+        crate::config_err!(
+            "clone_unpack",
+            "{} has nothing to clone",
+            ws.resources[r].id
+        );
         return false;
     }
     if !ws.resources[r].meta.contains_key("resource-stickiness") {
@@ -962,6 +1088,11 @@ pub fn unpack_resources(ws: &mut WorkingSet, xml_resources: Option<XmlId>) {
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
             else {
+                crate::config_err!(
+                    "unpack_resources",
+                    "Ignoring <{}> resource without ID",
+                    ws.doc.name(xml_obj)
+                );
                 continue;
             };
             if ws.doc.name(xml_obj) == "template" {
@@ -971,6 +1102,12 @@ pub fn unpack_resources(ws: &mut WorkingSet, xml_resources: Option<XmlId>) {
             if let Ok(r) = unpack_resource(ws, xml_obj, None) {
                 ws.top.push(r);
                 index_resource(ws, r);
+            } else {
+                crate::config_err!(
+                    "unpack_resources",
+                    "Ignoring <{}> resource '{id}' because configuration is invalid",
+                    ws.doc.name(xml_obj)
+                );
             }
         }
     }
@@ -984,6 +1121,20 @@ pub fn unpack_resources(ws: &mut WorkingSet, xml_resources: Option<XmlId>) {
         ws.resources[b].priority.cmp(&ws.resources[a].priority)
     });
     ws.top = top;
+    if ws.is_set(wsflags::STONITH_ENABLED) && !ws.is_set(wsflags::HAVE_STONITH_RESOURCE) {
+        crate::config_err!(
+            "unpack_resources",
+            "Resource start-up disabled since no STONITH resources have been defined"
+        );
+        crate::config_err!(
+            "unpack_resources",
+            "Either configure some or disable STONITH with the stonith-enabled option"
+        );
+        crate::config_err!(
+            "unpack_resources",
+            "NOTE: Clusters with shared data need STONITH to ensure data integrity"
+        );
+    }
 }
 
 /// Record a resource and its descendants in the id index.
@@ -1015,6 +1166,12 @@ fn setup_container(ws: &mut WorkingSet, r: RscId) {
         ws.resources[r].container = Some(c);
         ws.resources[c].set(rflags::IS_CONTAINER);
         ws.resources[c].fillers.push(r);
+    } else {
+        crate::config_err!(
+            "setup_container",
+            "Resource {}: Unknown resource container ({cid})",
+            ws.resources[r].id
+        );
     }
 }
 
@@ -1040,12 +1197,22 @@ pub fn unpack_tags(ws: &mut WorkingSet, xml_tags: Option<XmlId>) {
     let tags: Vec<XmlId> = ws.doc.children_named(xml_tags, "tag").collect();
     for t in tags {
         let Some(tag_id) = ws.doc.id(t).map(str::to_owned) else {
+            crate::config_err!("unpack_tags", "Ignoring <tag> without id");
             continue;
         };
         let refs: Vec<String> = ws
             .doc
             .children_named(t, "obj_ref")
-            .filter_map(|o| ws.doc.id(o).map(str::to_owned))
+            .filter_map(|o| {
+                let id = ws.doc.id(o).map(str::to_owned);
+                if id.is_none() {
+                    crate::config_err!(
+                        "unpack_tags",
+                        "Ignoring <obj_ref> for tag '{tag_id}' without id"
+                    );
+                }
+                id
+            })
             .collect();
         let entry = ws.tags.entry(tag_id).or_default();
         for r in refs {

@@ -106,12 +106,24 @@ fn unpack_transient_attributes(ws: &mut WorkingSet, state: XmlId, n: NodeId) {
 /// `unpack_node_state`.
 fn unpack_node_state(ws: &mut WorkingSet, state: XmlId) {
     let Some(id) = ws.doc.id(state).map(str::to_owned) else {
+        crate::log_warn!(
+            "unpack_node_state",
+            "Ignoring malformed node_state entry without id"
+        );
         return;
     };
     let Some(uname) = ws.doc.attr(state, "uname").map(str::to_owned) else {
+        crate::log_warn!(
+            "unpack_node_state",
+            "Ignoring malformed node_state entry without uname"
+        );
         return;
     };
     let Some(n) = ws.find_node_any(Some(&id), &uname) else {
+        crate::config_warn!(
+            "unpack_node_state",
+            "Ignoring recorded node state for '{uname}' because it is no longer in the configuration"
+        );
         return;
     };
     if ws.is_guest_or_remote(n) {
@@ -654,6 +666,23 @@ fn process_rsc_state(ws: &mut WorkingSet, r: RscId, n: NodeId, on_fail: OnFail) 
     }
     let role = ws.resources[r].role;
     if role != Role::Stopped && role != Role::Unknown {
+        if ws.resources[r].is_set(rflags::ORPHAN) {
+            if ws.resources[r].is_set(rflags::MANAGED) {
+                crate::config_warn!(
+                    "process_rsc_state",
+                    "Detected active orphan {} running on {}",
+                    ws.resources[r].id,
+                    ws.nodes[n].uname
+                );
+            } else {
+                crate::config_warn!(
+                    "process_rsc_state",
+                    "Resource '{}' must be stopped manually on {} because cluster is configured not to stop active orphans",
+                    ws.resources[r].id,
+                    ws.nodes[n].uname
+                );
+            }
+        }
         add_running(ws, r, n, save_on_fail != OnFail::Ignore);
         match on_fail {
             OnFail::Ignore => {}
