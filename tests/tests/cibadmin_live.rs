@@ -108,6 +108,8 @@ enum Who {
     Root,
     /// [`ACL_USER`], in group haclient.
     AclUser,
+    /// Root, with `CIB_user` naming [`ACL_USER`].
+    EnvUser,
 }
 
 /// What the reference's exit code must be for the step to test what it
@@ -136,8 +138,10 @@ struct Session<'l> {
 impl Session<'_> {
     fn exec(&self, lab: &Lab, bin: &str, args: &[&str], stdin: Option<&[u8]>, who: Who) -> Output {
         let mut full: Vec<&str> = Vec::new();
-        if who == Who::AclUser {
-            full.extend(self.as_user.iter().map(String::as_str));
+        match who {
+            Who::AclUser => full.extend(self.as_user.iter().map(String::as_str)),
+            Who::EnvUser => full.extend(["env", "CIB_user=atacl"]),
+            Who::Root => {}
         }
         full.push(bin);
         full.extend_from_slice(args);
@@ -418,7 +422,7 @@ fn live_session_matches_the_reference() {
         scenario: String::new(),
     };
     use Want::{Any, Fail, Ok};
-    use Who::{AclUser, Root};
+    use Who::{AclUser, EnvUser, Root};
 
     // Queries.
     s.settle();
@@ -459,6 +463,12 @@ fn live_session_matches_the_reference() {
     // A node that does not exist: nobody answers before the timeout.
     s.write(
         &["-Q", "-N", "n9", "-t", "1", "-o", "nodes"],
+        None,
+        Root,
+        Fail,
+    );
+    s.write(
+        &["-Q", "-s", "--node", "n9", "--timeout", "1", "-o", "nodes"],
         None,
         Root,
         Fail,
@@ -520,6 +530,12 @@ fn live_session_matches_the_reference() {
     );
     s.write(
         &["--modify", "-X", "<primitive id=\"nosuch\"/>"],
+        None,
+        Root,
+        Fail,
+    );
+    s.write(
+        &["-M", "-VV", "-X", "<primitive id=\"nosuch\"/>"],
         None,
         Root,
         Fail,
@@ -783,6 +799,26 @@ fn live_session_matches_the_reference() {
         Fail,
     );
     s.write(&["-B"], None, AclUser, Fail);
+    s.read(&["-Q", "-o", "configuration"], None, EnvUser, Ok);
+    s.write(
+        &["-M", "-X", "<nvpair id=\"opt-foo\" value=\"9\"/>"],
+        None,
+        EnvUser,
+        Fail,
+    );
+    s.read(
+        &[
+            "--show-access=color",
+            "-Q",
+            "-U",
+            ACL_USER,
+            "-o",
+            "crm_config",
+        ],
+        None,
+        Root,
+        Ok,
+    );
     s.read(
         &[
             "--show-access=text",
