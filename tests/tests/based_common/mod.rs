@@ -109,30 +109,68 @@ pub fn query(lab: &Lab, i: usize) -> Element {
     pcmk_xml::parse(out.stdout.trim()).expect("CIB XML")
 }
 
+/// The reference's `cibadmin --md5-sum-versioned` of a CIB (as XML text).
+pub fn reference_versioned_digest(cib: &str) -> Result<String, String> {
+    let cibadmin = atrium_tests::reference("cibadmin").ok_or("no reference cibadmin")?;
+    let file = tempfile_with(cib)?;
+    let out = atrium_tests::run(
+        &cibadmin,
+        &["--md5-sum-versioned", "-x", &file.0.display().to_string()],
+        None,
+    );
+    out.stdout
+        .split_whitespace()
+        .find(|w| w.len() == 32 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("cibadmin --md5-sum-versioned: {out:?}"))
+}
+
+/// A file removed when dropped.
+pub struct TempFile(pub PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
+}
+
+/// A fresh temporary file holding `text`.
+pub fn tempfile_with(text: &str) -> Result<TempFile, String> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let p = std::env::temp_dir().join(format!(
+        "atrium-based-{}-{}.xml",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+    Ok(TempFile(p))
+}
+
 /// The versioned digest of the CIB node `i` holds.
 pub fn versioned_digest(lab: &Lab, i: usize) -> String {
     pcmk_xml::digest::versioned(&query(lab, i), false, true, Some("3.16.1"))
 }
 
-/// Wait until every node in `nodes` reports the same versioned digest.
+/// Wait until every node in `nodes` holds a CIB with the same versioned
+/// digest (the reference's `cibadmin --md5-sum-versioned` of `cibadmin -Q`
+/// on each node); returns it.
 pub fn wait_same_cib(lab: &Lab, nodes: &[usize], timeout: Duration) -> Result<String, String> {
     atrium_tests::lab::wait::wait_for("identical CIBs", timeout, || {
-        let digests: Vec<(String, String)> = nodes
-            .iter()
-            .map(|&i| {
-                let c = query(lab, i);
-                let v = format!(
-                    "{}.{}.{}",
-                    c.attr("admin_epoch").unwrap_or("?"),
-                    c.attr("epoch").unwrap_or("?"),
-                    c.attr("num_updates").unwrap_or("?")
-                );
-                (
-                    pcmk_xml::digest::versioned(&c, false, true, Some("3.16.1")),
-                    v,
-                )
-            })
-            .collect();
+        let mut digests = Vec::new();
+        for &i in nodes {
+            let out = lab
+                .run_ok(i, &["cibadmin", "-Q"])
+                .map_err(|e| e.to_string())?;
+            let c = pcmk_xml::parse(out.stdout.trim()).map_err(|e| e.to_string())?;
+            let v = format!(
+                "{}.{}.{}",
+                c.attr("admin_epoch").unwrap_or("?"),
+                c.attr("epoch").unwrap_or("?"),
+                c.attr("num_updates").unwrap_or("?")
+            );
+            digests.push((reference_versioned_digest(&out.stdout)?, v));
+        }
         if digests.iter().all(|d| d == &digests[0]) {
             Ok(digests[0].0.clone())
         } else {
@@ -140,4 +178,26 @@ pub fn wait_same_cib(lab: &Lab, nodes: &[usize], timeout: Duration) -> Result<St
         }
     })
     .map_err(|e| e.to_string())
+}
+
+/// Whether node `i` runs our `pacemaker-based` (bind-mounted over the
+/// reference's) as the cluster user.
+pub fn runs_ours(lab: &Lab, i: usize) -> bool {
+    let mounts = lab
+        .run_ok(i, &["cat", "/proc/self/mountinfo"])
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let ps = lab
+        .run_ok(i, &["ps", "-o", "user:20=", "-C", "pacemaker-based"])
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    mounts.contains("/usr/lib/pacemaker/pacemaker-based") && ps.trim() == "hacluster"
+}
+
+/// A count from the environment variable `var`, or `default`.
+pub fn env_count(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
