@@ -71,7 +71,64 @@ const TOOL_RUNS: &[&[&str]] = &[
     &["corosync-cmapctl", "-g", "runtime.votequorum.this_node_id"],
     &["corosync-cmapctl", "-g", "no.such.key"],
     &["corosync-cmapctl", "-m", "stats"],
+    // Writes, each undone by the end of the list (the same list runs
+    // against several daemons).
+    &["corosync-cmapctl", "-s", "atrium.t.u32", "u32", "42"],
+    &[
+        "corosync-cmapctl",
+        "-s",
+        "atrium.t.str",
+        "str",
+        "hello world",
+    ],
+    &["corosync-cmapctl", "-s", "atrium.t.i8", "i8", "-7"],
+    &["corosync-cmapctl", "-s", "--", "atrium.t.i8", "i8", "-7"],
+    &["corosync-cmapctl", "-s", "atrium.t.dbl", "dbl", "2.5"],
+    &["corosync-cmapctl", "-s", "atrium.t.bad", "u32", "many"],
+    &["corosync-cmapctl", "-s", "atrium.t.over", "u8", "300"],
+    &["corosync-cmapctl", "-s", "atrium.t.x", "nosuchtype", "1"],
+    &["corosync-cmapctl", "-g", "atrium.t.u32", "atrium.t.str"],
+    &["corosync-cmapctl", "-b", "-g", "atrium.t.str"],
+    &["corosync-cmapctl", "atrium.t."],
+    &["corosync-cmapctl", "-d", "atrium.t.u32"],
+    &["corosync-cmapctl", "-g", "atrium.t.u32"],
+    &["corosync-cmapctl", "-d", "atrium.t.nothere"],
+    &["corosync-cmapctl", "-D", "atrium.t."],
+    &["corosync-cmapctl", "atrium.t."],
+    &["corosync-cfgtool", "-L"],
+    &["corosync-cfgtool", "-a", "9"],
+    &["corosync-cfgtool", "-k", "99"],
+    &["corosync-quorumtool", "-s"],
 ];
+
+/// `corosync-cfgtool -R` (reload corosync.conf on every node) on `node`,
+/// with the reference tool or ours; returns what it printed once every node
+/// has finished reloading. Run before the read-only comparisons so every
+/// daemon shows the same after-a-reload cmap keys.
+fn reload(lab: &Lab, node: usize, tool_dir: Option<&std::path::Path>) -> String {
+    let prog = match tool_dir {
+        Some(d) => d.join("corosync-cfgtool").to_string_lossy().to_string(),
+        None => "corosync-cfgtool".to_string(),
+    };
+    let out = lab.run(node, &[&prog, "-R"]).expect("cfgtool runs");
+    for i in 1..=3 {
+        lab::wait::wait_for(
+            &format!("reload done on n{i}"),
+            LIMIT,
+            || match cc::cmap_get(lab, i, "config.reload_in_progress").as_deref() {
+                Some("0") => Ok(()),
+                v => Err(format!("config.reload_in_progress = {v:?}")),
+            },
+        )
+        .unwrap();
+    }
+    format!(
+        "{}\n--- stderr\n{}\n--- exit {}",
+        out.stdout,
+        out.stderr.replace(&prog, "corosync-cfgtool"),
+        out.code
+    )
+}
 
 /// Mask what differs legitimately between two labs or two runs: the
 /// date, ring ids, CPG member pids, counters of exec messages and join
@@ -127,11 +184,21 @@ fn run_all(lab: &Lab, node: usize, tool_dir: Option<&std::path::Path>) -> BTreeM
         let mut args: Vec<&str> = vec![&prog];
         args.extend_from_slice(&run[1..]);
         let out = lab.run(node, &args).expect("tool runs");
+        // Error messages name the program as invoked (argv[0]).
         let text = format!(
             "{}\n--- stderr\n{}\n--- exit {}",
-            out.stdout, out.stderr, out.code
+            out.stdout,
+            out.stderr.replace(&prog, run[0]),
+            out.code
         );
-        m.insert(run.join(" "), normalise(run, &text));
+        // A run that comes twice is keyed "... #2".
+        let mut key = run.join(" ");
+        let mut n = 1;
+        while m.contains_key(&key) {
+            n += 1;
+            key = format!("{} #{n}", run.join(" "));
+        }
+        m.insert(key, normalise(run, &text));
     }
     m
 }
@@ -203,12 +270,14 @@ fn mixed_ring_quorum_logs_and_tools() {
     // The reference's view from n3, in an all-reference ring.
     let baseline = {
         let lab = Lab::up(lab_config(false)).expect("reference ring forms");
+        let r = reload(&lab, 3, None);
         let kids = hold_group(&lab);
         let m = run_all(&lab, 3, None);
         release(kids);
         lab.down().expect("down");
-        m
+        (m, r)
     };
+    let (baseline, reload_baseline) = baseline;
 
     let lab = Lab::up(lab_config(true)).expect("mixed ring forms");
     // Really ours on n3, the reference elsewhere.
@@ -246,6 +315,18 @@ fn mixed_ring_quorum_logs_and_tools() {
         .unwrap();
     }
 
+    let reloads = [
+        ("reference cfgtool -R on Atrium n3", reload(&lab, 3, None)),
+        ("our cfgtool -R on Atrium n3", reload(&lab, 3, Some(&tools))),
+        (
+            "reference cfgtool -R on reference n1",
+            reload(&lab, 1, None),
+        ),
+        (
+            "our cfgtool -R on reference n1",
+            reload(&lab, 1, Some(&tools)),
+        ),
+    ];
     let kids = hold_group(&lab);
     let ref_on_ours = run_all(&lab, 3, None);
     let ours_on_ours = run_all(&lab, 3, Some(&tools));
@@ -267,9 +348,23 @@ fn mixed_ring_quorum_logs_and_tools() {
     );
     let stats = &ref_on_ours["corosync-cmapctl -m stats"];
     assert!(stats.contains("stats.srp.orf_token_rx (u64)"), "{stats}");
+    let got = &ref_on_ours["corosync-cmapctl -g atrium.t.u32 atrium.t.str"];
+    assert!(
+        got.contains("atrium.t.u32 (u32) = 42") && got.contains("hello world"),
+        "{got}"
+    );
     let cpg = &ref_on_ours["corosync-cpgtool"];
     assert!(cpg.contains("3 (10.214.0.3)"), "{cpg}");
     let mut bad = Vec::new();
+    assert!(reload_baseline.contains("--- exit 0"), "{reload_baseline}");
+    for (what, text) in &reloads {
+        if *text != reload_baseline {
+            bad.push(format!(
+                "{what} vs reference cfgtool -R on reference n3:\n{}",
+                diff(&reload_baseline, text)
+            ));
+        }
+    }
     bad.extend(compare(
         "reference tools: reference n3 vs Atrium n3",
         &baseline,
@@ -287,7 +382,7 @@ fn mixed_ring_quorum_logs_and_tools() {
     ));
     assert!(bad.is_empty(), "{}", bad.join("\n"));
     eprintln!(
-        "mixed ring: {} tool runs identical (reference vs Atrium daemon, reference vs Atrium tools)",
+        "mixed ring: {} tool runs and cfgtool -R identical (reference vs Atrium daemon, reference vs Atrium tools)",
         TOOL_RUNS.len()
     );
 }

@@ -248,7 +248,51 @@ pub fn derive(mut map: ConfigMap, host: &LocalHost) -> Result<Loaded, ConfError>
     })
 }
 
+/// The map a cfg reload applies: the re-read file as parsed, plus
+/// `nodelist.local_node_pos` from `derived` (totemconfig_configure_new_params
+/// reinstates it). What else startup derives, `totem.interface.0.bindnetaddr`
+/// from the nodelist, a reload does not recreate: the reference removes it
+/// from the live map as a deleted `totem.` entry.
+#[doc(alias = "totemconfig_configure_new_params")]
+pub fn reload_map(mut file: ConfigMap, derived: &ConfigMap) -> ConfigMap {
+    if let Some(pos) = derived.get("nodelist.local_node_pos") {
+        file.insert("nodelist.local_node_pos".into(), pos.clone());
+    }
+    file
+}
+
 /// Read and derive.
 pub fn load(path: &Path) -> Result<Loaded, ConfError> {
     derive(read_map(path)?, &local_host())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reload_map_is_the_file_plus_local_node_pos() {
+        let mut file = ConfigMap::new();
+        file.insert("totem.token".into(), Value::U32(1000));
+        let mut derived = file.clone();
+        derived.insert("nodelist.local_node_pos".into(), Value::U32(2));
+        derived.insert(
+            "totem.interface.0.bindnetaddr".into(),
+            Value::Str("10.0.0.3".into()),
+        );
+        let r = reload_map(file.clone(), &derived);
+        assert_eq!(r.get("nodelist.local_node_pos"), Some(&Value::U32(2)));
+        assert_eq!(r.get("totem.interface.0.bindnetaddr"), None);
+        assert_eq!(r.get("totem.token"), Some(&Value::U32(1000)));
+        // A bindnetaddr written in the file stays as written.
+        file.insert(
+            "totem.interface.0.bindnetaddr".into(),
+            Value::Str("10.0.0.0".into()),
+        );
+        let r = reload_map(file, &derived);
+        assert_eq!(
+            r.get("totem.interface.0.bindnetaddr"),
+            Some(&Value::Str("10.0.0.0".into()))
+        );
+    }
 }

@@ -551,8 +551,10 @@ impl Daemon {
             }
             Output::ReloadConfig => {
                 let r = crate::conf::read_map(&self.config_file)
-                    .and_then(|m| crate::conf::derive(m, &crate::conf::local_host()))
-                    .map(|l| l.map)
+                    .and_then(|m| {
+                        let l = crate::conf::derive(m.clone(), &crate::conf::local_host())?;
+                        Ok(crate::conf::reload_map(m, &l.map))
+                    })
                     .map_err(|e| e.text);
                 self.services.reload(r, &mut Port(&mut self.totem));
                 self.refresh_gate();

@@ -4,7 +4,11 @@
  * multicasts COUNT messages of SIZE bytes (agreed order), and dispatches
  * until it has received COUNT messages from each member.
  *
- *   cpgbench GROUP MEMBERS COUNT SIZE OUTFILE
+ *   cpgbench GROUP MEMBERS COUNT SIZE OUTFILE [WINDOW]
+ *
+ * WINDOW (default 0, unlimited) caps how many of its own messages a member
+ * has sent but not yet seen delivered: 1 measures the latency of a lightly
+ * loaded ring rather than queueing under saturation.
  *
  * OUTFILE ("-" for none) gets one line per delivered message,
  * "nodeid pid seq", in delivery order. stdout gets one summary line:
@@ -34,6 +38,8 @@ static unsigned long long delivered;
 static unsigned long long lat_sum_ns;
 static unsigned long long lat_max_ns;
 static FILE *out;
+static uint32_t my_nodeid, my_pid;
+static unsigned long long own_delivered;
 
 static uint64_t now_ns(void)
 {
@@ -56,6 +62,9 @@ static void deliver_fn(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid
 		return;
 	}
 	delivered++;
+	if (m.nodeid == my_nodeid && m.pid == my_pid) {
+		own_delivered++;
+	}
 	if (now > m.sent_ns) {
 		uint64_t l = now - m.sent_ns;
 		lat_sum_ns += l;
@@ -86,16 +95,19 @@ int main(int argc, char **argv)
 		.flags = 0,
 	};
 	struct cpg_name group;
-	unsigned members, count, size, seq = 0, retries = 0;
+	unsigned members, count, size, window = 0, seq = 0, retries = 0;
 	unsigned long long want;
 	char *buf;
 	cs_error_t e;
 	uint64_t start, deadline;
 	struct msg_head m;
 
-	if (argc != 6) {
-		fprintf(stderr, "usage: cpgbench GROUP MEMBERS COUNT SIZE OUTFILE\n");
+	if (argc != 6 && argc != 7) {
+		fprintf(stderr, "usage: cpgbench GROUP MEMBERS COUNT SIZE OUTFILE [WINDOW]\n");
 		return 1;
+	}
+	if (argc == 7) {
+		window = atoi(argv[6]);
 	}
 	members = atoi(argv[2]);
 	count = atoi(argv[3]);
@@ -139,10 +151,14 @@ int main(int argc, char **argv)
 	m.magic = 0xA7A1C0DE;
 	cpg_local_get(h, &m.nodeid);
 	m.pid = getpid();
+	my_nodeid = m.nodeid;
+	my_pid = m.pid;
 	want = (unsigned long long)count * members;
 	start = now_ns();
 	while (delivered < want) {
-		if (seq < count) {
+		if (seq < count && window && seq - own_delivered >= window) {
+			cpg_dispatch(h, CS_DISPATCH_ONE);
+		} else if (seq < count) {
 			struct iovec iov = { .iov_base = buf, .iov_len = size };
 			m.seq = seq;
 			m.sent_ns = now_ns();

@@ -85,12 +85,29 @@ pub fn spawn_bench(
     size: usize,
     out: Option<&Path>,
 ) -> Child {
+    spawn_bench_window(lab, i, group, members, count, size, out, 0)
+}
+
+/// [`spawn_bench`] with at most `window` of the member's own messages in
+/// flight (0: no limit).
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_bench_window(
+    lab: &Lab,
+    i: usize,
+    group: &str,
+    members: usize,
+    count: u64,
+    size: usize,
+    out: Option<&Path>,
+    window: u32,
+) -> Child {
     let bin = cpgbench().expect("cpgbench is built");
     let bin = bin.to_string_lossy().to_string();
     let out = out.map_or("-".to_string(), |p| p.to_string_lossy().to_string());
     let (m, c, s) = (members.to_string(), count.to_string(), size.to_string());
+    let w = window.to_string();
     let mut cmd = lab
-        .command(i, &[&bin, group, &m, &c, &s, &out], &[])
+        .command(i, &[&bin, group, &m, &c, &s, &out, &w], &[])
         .expect("node runs");
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     cmd.spawn().expect("spawn cpgbench")
@@ -381,4 +398,86 @@ pub fn token_plus_consensus(lab: &Lab, i: usize) -> Duration {
 pub fn corosync_log(lab: &Lab, i: usize) -> String {
     std::fs::read_to_string(lab.node_dir(i).join("var/log/cluster/corosync.log"))
         .unwrap_or_default()
+}
+
+/// One node's membership as `corosync-quorumtool -s` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct View {
+    /// "Ring ID:" (`<representative>.<sequence>`, hexadecimal).
+    pub ring: String,
+    pub quorate: bool,
+    /// Sorted node ids of the membership.
+    pub members: Vec<u32>,
+}
+
+/// Node `i`'s current view.
+pub fn view(lab: &Lab, i: usize) -> Result<View, String> {
+    let opts = atrium_tests::lab::RunOpts {
+        timeout: Duration::from_secs(15),
+        ..Default::default()
+    };
+    let out = lab
+        .run_with(i, &["corosync-quorumtool", "-s"], &opts)
+        .map_err(|e| format!("node {i}: {e}"))?;
+    let q = atrium_tests::lab::QuorumStatus::parse(&out.stdout)
+        .map_err(|e| format!("node {i}: {e} (exit {}, {})", out.code, out.stderr.trim()))?;
+    let ring = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Ring ID:"))
+        .map(|r| r.trim().to_string())
+        .ok_or_else(|| format!("node {i}: no Ring ID line:\n{}", out.stdout))?;
+    let mut members = q.members;
+    members.sort_unstable();
+    Ok(View {
+        ring,
+        quorate: q.quorate,
+        members,
+    })
+}
+
+/// One look: every node of `members` is in the same ring (same ring id),
+/// whose membership is exactly `members`, quorate iff it holds a majority
+/// of the lab's nodes. Returns the agreed ring id.
+pub fn check_agreed(lab: &Lab, members: &[usize]) -> Result<String, String> {
+    let mut want: Vec<u32> = members.iter().map(|&i| i as u32).collect();
+    want.sort_unstable();
+    let quorate = lab.expect_quorate(members.len());
+    let mut ring: Option<(usize, String)> = None;
+    for &i in members {
+        let v = view(lab, i)?;
+        if v.members != want || v.quorate != quorate {
+            return Err(format!(
+                "node {i}: members {:?} quorate {} (want {want:?} quorate {quorate})",
+                v.members, v.quorate
+            ));
+        }
+        match &ring {
+            None => ring = Some((i, v.ring)),
+            Some((j, r)) if *r != v.ring => {
+                return Err(format!(
+                    "node {i} is in ring {} but node {j} in {r}",
+                    v.ring
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    ring.map(|(_, r)| r)
+        .ok_or_else(|| "no members given".to_string())
+}
+
+/// Wait until [`check_agreed`] holds; returns the ring id and how long it
+/// took.
+pub fn wait_agreed(
+    lab: &Lab,
+    members: &[usize],
+    timeout: Duration,
+) -> Result<(String, Duration), String> {
+    let t = Instant::now();
+    atrium_tests::lab::wait::wait_for(&format!("ring of {members:?}"), timeout, || {
+        check_agreed(lab, members)
+    })
+    .map(|r| (r, t.elapsed()))
+    .map_err(|e| e.to_string())
 }
