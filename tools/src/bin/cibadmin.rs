@@ -20,7 +20,7 @@ use pcmk_cib::client::{target_from_env, Target, Unconnected};
 use pcmk_cib::file::FileBackend;
 use pcmk_cib::system::EtcGroup;
 use pcmk_cib::trace::{Diag, Diags, Event, Level};
-use pcmk_cib::{CallOptions, CibBackend, Op, Request, SchemaTransforms, Services, Validation};
+use pcmk_cib::{CallOptions, Op, Request, SchemaTransforms, Services, Validation};
 use pcmk_cli::getopt::{Event as OptEvent, Getopt, HasArg};
 use pcmk_cli::legacy::{LegacyOption, LegacySpec, Show};
 use pcmk_results::{CrmExit, Rc};
@@ -303,26 +303,6 @@ const SPEC: LegacySpec = LegacySpec {
     options: OPTIONS,
 };
 
-/// cibadmin's default call timeout, in seconds.
-const DEFAULT_TIMEOUT: u32 = 30;
-
-/// C `atoi()`: optional blanks and sign, then digits; 0 when none.
-fn atoi(s: &str) -> i64 {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let mut n: i64 = 0;
-    for c in digits.bytes().take_while(u8::is_ascii_digit) {
-        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
-    }
-    // glibc's atoi() is (int) strtol(): the long saturates, the int wraps.
-    let n = if neg { -n } else { n };
-    i64::from(n as i32)
-}
-
 /// How `--show-access` renders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AclEval {
@@ -417,7 +397,7 @@ fn parse(argv: &[OsString]) -> Result<(Args, Vec<OsString>), ExitCode> {
     let optstring = SPEC.optstring();
     let mut g = Getopt::new(argv, &optstring, &longs);
     let mut a = Args {
-        timeout: DEFAULT_TIMEOUT,
+        timeout: live::DEFAULT_TIMEOUT,
         ..Args::default()
     };
     for ev in g.by_ref() {
@@ -444,12 +424,7 @@ fn parse(argv: &[OsString]) -> Result<(Args, Vec<OsString>), ExitCode> {
                 out(SPEC.help_text(letter).as_bytes());
                 return Err(exit(CrmExit::OK));
             }
-            't' => {
-                // atoi(): leading blanks, a sign, digits; anything else
-                // (or below 1) gives the default.
-                let n = atoi(arg_s.as_deref().unwrap_or(""));
-                a.timeout = if n < 1 { DEFAULT_TIMEOUT } else { n as u32 };
-            }
+            't' => a.timeout = live::timeout_arg(arg_s.as_deref().unwrap_or("")),
             'A' => {
                 a.obj_type = arg_s;
                 a.options |= CallOptions::XPATH;
@@ -785,29 +760,6 @@ fn fast_md5(action: &str, file: &std::path::Path) -> Option<ExitCode> {
     Some(exit(CrmExit::OK))
 }
 
-/// The connection cibadmin uses: a [`CibBackend`] (file, or none), or
-/// the live CIB manager with its asynchronous calls.
-enum Backend<'s> {
-    Dyn(Box<dyn CibBackend + 's>),
-    Live(live::Live),
-}
-
-impl Backend<'_> {
-    fn as_dyn(&mut self) -> &mut dyn CibBackend {
-        match self {
-            Backend::Dyn(b) => b.as_mut(),
-            Backend::Live(l) => l,
-        }
-    }
-
-    fn call(&mut self, op: Op, req: &Request<'_>) -> live::Outcome {
-        match self {
-            Backend::Dyn(b) => live::Outcome::Returned(b.perform(op, req)),
-            Backend::Live(l) => l.call(op, req),
-        }
-    }
-}
-
 /// `report_schema_unchanged()`: an upgrade with nothing to do.
 fn report_schema_unchanged(logging: &Logging) -> CrmExit {
     let why = Rc::SCHEMA_UNCHANGED.description();
@@ -821,7 +773,7 @@ fn report_schema_unchanged(logging: &Logging) -> CrmExit {
     CrmExit::OK
 }
 
-/// `cibadmin_op_callback()`: the result of an asynchronous call.
+/// `cibadmin_op_callback()`: report the result of an asynchronous call.
 fn op_callback(
     logging: &Logging,
     action: &str,
@@ -878,10 +830,10 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
         identity: &identity,
         upgrader: &SchemaTransforms,
     };
-    let mut backend = match target_from_env() {
-        Target::File(path) => Backend::Dyn(Box::new(FileBackend::new(&path, services()))),
-        Target::Remote { .. } => Backend::Dyn(Box::new(Unconnected)),
-        Target::Native => Backend::Live(live::Live::new(
+    let mut backend: live::Backend<'_> = match target_from_env() {
+        Target::File(path) => live::Backend::Dyn(Box::new(FileBackend::new(&path, services()))),
+        Target::Remote { .. } => live::Backend::Dyn(Box::new(Unconnected)),
+        Target::Native => live::Backend::Live(live::Live::new(
             Duration::from_secs(u64::from(a.timeout)),
             a.host.clone(),
         )),
@@ -963,7 +915,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
                 validation.update_validation(cib, 0, true, false, &SchemaTransforms, &mut msgs);
                 logging.print(&msgs);
             }
-        } else if rc == Rc::SCHEMA_VALIDATION && matches!(backend, Backend::Live(_)) {
+        } else if rc == Rc::SCHEMA_VALIDATION && matches!(backend, live::Backend::Live(_)) {
             // validate_xml_verbose(output); the file backend has already
             // done it while performing.
             if let Some(o) = reply.output.as_ref() {

@@ -11,6 +11,7 @@
 //!   ([`Outcome::Callback`]); only a failure to send returns directly.
 //!   No reply within the timeout reaches the callback as `-ETIME`.
 //!
+//! [`Backend`] is the connection cibadmin picked from the environment.
 //! [`Live`] also implements [`CibBackend`] (synchronous semantics), so
 //! the follow-up query after a failed upgrade goes through the same path
 //! as with the file backend.
@@ -60,6 +61,7 @@ impl Live {
     }
 
     /// One call, synchronous or asynchronous after `req.options`.
+    #[doc(alias = "cib_native_perform_op_delegate")]
     pub fn call(&mut self, op: Op, req: &Request<'_>) -> Outcome {
         let Some(client) = self.client.as_ref().filter(|_| !self.disconnected) else {
             return Outcome::Returned(rc_only(-libc::ENOTCONN));
@@ -111,6 +113,65 @@ impl Live {
         }
         Outcome::Callback(wait_callback(client, call_id, deadline))
     }
+}
+
+/// The connection cibadmin uses: a [`CibBackend`] (file, or none), or
+/// the live CIB manager with its asynchronous calls.
+pub enum Backend<'s> {
+    /// The file backend (`CIB_file`, `CIB_shadow`), or one that cannot
+    /// connect (`CIB_port`: remote CIBs are not supported).
+    Dyn(Box<dyn CibBackend + 's>),
+    /// The local CIB manager.
+    Live(Live),
+}
+
+impl Backend<'_> {
+    /// The connection as a plain [`CibBackend`] (sign-on, sign-off and
+    /// synchronous calls).
+    pub fn as_dyn(&mut self) -> &mut dyn CibBackend {
+        match self {
+            Backend::Dyn(b) => b.as_mut(),
+            Backend::Live(l) => l,
+        }
+    }
+
+    /// One call as cibadmin makes it (`cib_internal_op`).
+    pub fn call(&mut self, op: Op, req: &Request<'_>) -> Outcome {
+        match self {
+            Backend::Dyn(b) => Outcome::Returned(b.perform(op, req)),
+            Backend::Live(l) => l.call(op, req),
+        }
+    }
+}
+
+/// cibadmin's default call timeout, in seconds.
+pub const DEFAULT_TIMEOUT: u32 = 30;
+
+/// `-t`'s value: C `atoi()`, and the default when below 1.
+pub fn timeout_arg(s: &str) -> u32 {
+    let n = atoi(s);
+    if n < 1 {
+        DEFAULT_TIMEOUT
+    } else {
+        n as u32
+    }
+}
+
+/// C `atoi()`: optional blanks and sign, then digits; 0 when none.
+fn atoi(s: &str) -> i64 {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let mut n: i64 = 0;
+    for c in digits.bytes().take_while(u8::is_ascii_digit) {
+        n = n.saturating_mul(10).saturating_add(i64::from(c - b'0'));
+    }
+    // glibc's atoi() is (int) strtol(): the long saturates, the int wraps.
+    let n = if neg { -n } else { n };
+    i64::from(n as i32)
 }
 
 /// Wait for the reply to asynchronous call `call_id` until `deadline`
@@ -183,6 +244,7 @@ impl CibBackend for Live {
 /// validation shows of the CIB the CIB manager sent back: the CIB written
 /// to a temporary file `$TMPDIR/cib-invalid.XXXXXX` (the file's lines,
 /// numbered), then the schema's complaints about that file by name.
+#[doc(alias = "validate_xml_verbose")]
 pub fn validate_verbose(
     xml: &pcmk_xml::tree::Element,
     validation: &pcmk_cib::Validation,
@@ -250,4 +312,43 @@ fn temp_file(text: &str) -> Option<std::path::PathBuf> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_argument_reads_like_atoi() {
+        assert_eq!(timeout_arg("5"), 5);
+        assert_eq!(timeout_arg("  7s"), 7);
+        assert_eq!(timeout_arg("+3"), 3);
+        assert_eq!(timeout_arg("0"), DEFAULT_TIMEOUT);
+        assert_eq!(timeout_arg("-2"), DEFAULT_TIMEOUT);
+        assert_eq!(timeout_arg("x"), DEFAULT_TIMEOUT);
+        assert_eq!(timeout_arg(""), DEFAULT_TIMEOUT);
+        // (int) strtol(): 2^32 + 4 wraps to 4.
+        assert_eq!(timeout_arg("4294967300"), 4);
+    }
+
+    #[test]
+    fn temporary_file_is_named_like_mkstemp_and_holds_the_text() {
+        let p = temp_file("<cib/>\n").expect("temporary file");
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("cib-invalid.") && name.len() == 18,
+            "{name}"
+        );
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "<cib/>\n");
+        std::fs::remove_file(p).unwrap();
+    }
+
+    #[test]
+    fn no_connection_means_not_connected() {
+        let mut l = Live::new(Duration::from_secs(1), None);
+        match l.call(Op::Query, &Request::default()) {
+            Outcome::Returned(r) => assert_eq!(r.rc, -libc::ENOTCONN),
+            Outcome::Callback(_) => panic!("no call without a connection"),
+        }
+    }
 }
