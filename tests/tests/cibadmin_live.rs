@@ -169,7 +169,7 @@ impl Session<'_> {
             }
         };
         let (rout, oout) = (view(&r.stdout), view(&o.stdout));
-        let (rerr, oerr) = (normalise(&r.stderr), normalise(&o.stderr));
+        let (rerr, oerr) = (view(&r.stderr), view(&o.stderr));
         if rout == oout && rerr == oerr && r.code == o.code {
             self.identical += 1;
             return;
@@ -832,6 +832,7 @@ fn live_session_matches_the_reference() {
         Root,
         Ok,
     );
+    s.settle();
     s.read(
         &["--show-access=namespace", "-Q", "-U", ACL_USER],
         None,
