@@ -110,6 +110,8 @@ enum Who {
     AclUser,
     /// Root, with `CIB_user` naming [`ACL_USER`].
     EnvUser,
+    /// [`ACL_USER`]'s uid outside haclient: cannot reach the CIB manager.
+    Stranger,
 }
 
 /// What the reference's exit code must be for the step to test what it
@@ -141,6 +143,10 @@ impl Session<'_> {
         match who {
             Who::AclUser => full.extend(self.as_user.iter().map(String::as_str)),
             Who::EnvUser => full.extend(["env", "CIB_user=atacl"]),
+            Who::Stranger => {
+                full.extend(self.as_user[..2].iter().map(String::as_str));
+                full.extend(["--regid=65534", "--clear-groups"]);
+            }
             Who::Root => {}
         }
         full.push(bin);
@@ -422,7 +428,7 @@ fn live_session_matches_the_reference() {
         scenario: String::new(),
     };
     use Want::{Any, Fail, Ok};
-    use Who::{AclUser, EnvUser, Root};
+    use Who::{AclUser, EnvUser, Root, Stranger};
 
     // Queries.
     s.settle();
@@ -799,6 +805,8 @@ fn live_session_matches_the_reference() {
         Fail,
     );
     s.write(&["-B"], None, AclUser, Fail);
+    s.write(&["-Q", "-o", "nodes"], None, Stranger, Fail);
+    s.write(&["-B", "-s"], None, Stranger, Fail);
     s.read(&["-Q", "-o", "configuration"], None, EnvUser, Ok);
     s.write(
         &["-M", "-X", "<nvpair id=\"opt-foo\" value=\"9\"/>"],
