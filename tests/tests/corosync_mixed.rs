@@ -13,6 +13,10 @@
 //!   group, each multicasting `ATRIUM_COROSYNC_CPG_COUNT` messages (default
 //!   10,000; the full run is 100,000): every member delivers the
 //!   same sequence, with nothing lost or duplicated.
+//! - `mixed_ring_cpg_order_through_a_node_kill`: the same with a reference
+//!   node killed mid-stream (n2, then n1): the survivors, our node among
+//!   them, deliver the same sequence, the victim's messages a common
+//!   gap-free prefix (`ATRIUM_COROSYNC_CPG_KILL_COUNT`, default 30,000).
 //!
 //! Needs root and the reference corosync; the CPG test also gcc and
 //! libcpg-dev. Skips otherwise.
@@ -435,4 +439,126 @@ fn mixed_ring_cpg_total_order() {
         sums.iter().map(|s| s.latency_us_avg).collect::<Vec<_>>()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Reference-libcpg clients on every node of the mixed ring multicast
+/// `ATRIUM_COROSYNC_CPG_KILL_COUNT` messages each (default 30,000) and a
+/// reference node is killed with -9 mid-stream: n2, then (after n2 came
+/// back) n1, the ring's representative. Each time the survivors (the other
+/// reference node and our n3) deliver the same sequence: all of each
+/// other's messages in order and the same gap-free prefix of the victim's;
+/// what the victim itself logged before dying is a prefix of that sequence.
+#[test]
+fn mixed_ring_cpg_order_through_a_node_kill() {
+    if let Some(why) = lab::skip_reason(Stack::Corosync) {
+        skip!("{why}");
+    }
+    if let Err(why) = cc::cpgbench() {
+        skip!("{why}");
+    }
+    let _g = serial();
+    let count = cc::env_num("ATRIUM_COROSYNC_CPG_KILL_COUNT", 30_000);
+    let lab = Lab::up(lab_config(true)).expect("mixed ring forms");
+    let mut report = Vec::new();
+    for victim in [2usize, 1] {
+        report.push(cpg_through_kill(&lab, victim, count));
+        lab.start(victim).unwrap();
+        lab.wait_converged(&[1, 2, 3], LIMIT).expect("rejoins");
+    }
+    eprintln!("mixed ring CPG through kill -9: {}", report.join("; "));
+}
+
+fn cpg_through_kill(lab: &Lab, victim: usize, count: u64) -> String {
+    let dir = cc::scratch(&format!("cpg-kill{victim}"));
+    let group = format!("atrium-kill{victim}");
+    let timeout = Duration::from_secs(120 + count / 100);
+    let logs: Vec<_> = (1..=3).map(|i| dir.join(format!("n{i}.log"))).collect();
+    let mut kids: Vec<_> = (1..=3)
+        .map(|i| cc::spawn_bench(lab, i, &group, 3, count, 64, Some(&logs[i - 1])))
+        .collect();
+    let (a, b) = match victim {
+        1 => (2, 3),
+        2 => (1, 3),
+        _ => (1, 2),
+    };
+    // Kill once the stream is well under way: a survivor has logged about
+    // a tenth of the deliveries (a line is "nodeid pid seq", ~14 bytes).
+    let threshold = 3 * count * 14 / 10;
+    lab::wait::wait_for("the stream under way", LIMIT, || {
+        let len = std::fs::metadata(&logs[a - 1])
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if len >= threshold {
+            Ok(())
+        } else {
+            Err(format!("n{a}'s log has {len} bytes"))
+        }
+    })
+    .unwrap();
+    let t = std::time::Instant::now();
+    lab.kill(victim).unwrap();
+    let mut dead = kids.remove(victim - 1);
+    let _ = dead.kill();
+    let _ = dead.wait();
+    for k in kids {
+        cc::finish_bench(k, timeout).expect("survivor's cpgbench");
+    }
+    let elapsed = t.elapsed();
+    let la = cc::read_log(&logs[a - 1]);
+    let lb = cc::read_log(&logs[b - 1]);
+    // The victim's log stops where its buffered writes did: drop a cut
+    // last line.
+    let mut lv = cc::read_log(&logs[victim - 1]);
+    let text = std::fs::read(&logs[victim - 1]).unwrap_or_default();
+    if text.last().is_some_and(|&c| c != b'\n') {
+        lv.pop();
+    }
+    if la != lb {
+        let at = la.iter().zip(&lb).position(|(x, y)| x != y);
+        panic!(
+            "n{a} and n{b} delivered different sequences (first difference at {at:?}; lengths {} and {})",
+            la.len(),
+            lb.len()
+        );
+    }
+    // Per sender: consecutive sequence numbers from 0, nothing twice.
+    let mut next: BTreeMap<(u32, u32), u32> = BTreeMap::new();
+    for (k, &(n, p, s)) in la.iter().enumerate() {
+        let e = next.entry((n, p)).or_insert(0);
+        assert_eq!(s, *e, "delivery {k} is {n}/{p} seq {s}, expected {e}");
+        *e += 1;
+    }
+    let from = |node: usize| -> Vec<u32> {
+        next.iter()
+            .filter(|((n, _), _)| *n == node as u32)
+            .map(|(_, &c)| c)
+            .collect()
+    };
+    assert_eq!(from(a), vec![count as u32], "n{a}'s messages");
+    assert_eq!(from(b), vec![count as u32], "n{b}'s messages");
+    let got = from(victim);
+    assert_eq!(got.len(), 1, "n{victim}'s sender: {next:?}");
+    assert!(
+        got[0] > 0 && u64::from(got[0]) < count,
+        "n{victim} was killed mid-stream, yet the survivors got {} of its {count} messages",
+        got[0]
+    );
+    if !la.starts_with(&lv) {
+        let at = la.iter().zip(&lv).position(|(x, y)| x != y);
+        panic!(
+            "n{victim}'s own log ({} deliveries) is not a prefix of the survivors' sequence: first difference at {at:?}: {:?} vs {:?}",
+            lv.len(),
+            at.map(|i| lv[i]),
+            at.map(|i| la[i])
+        );
+    }
+    assert!(!lv.is_empty(), "n{victim} logged nothing before its death");
+    let _ = std::fs::remove_dir_all(&dir);
+    format!(
+        "n{victim}: survivors n{a}, n{b} delivered the same {} messages in the same order ({count} each of theirs, the first {} of n{victim}'s; n{victim} had logged a prefix of {}), done {:.2} s after the kill",
+        la.len(),
+        got[0],
+        lv.len(),
+        elapsed.as_secs_f64()
+    )
 }

@@ -6,6 +6,11 @@
  *
  *   cpgbench GROUP MEMBERS COUNT SIZE OUTFILE [WINDOW]
  *
+ * It stops once it has sent COUNT and received COUNT from every process
+ * still in the group: a member that fails mid-stream (its node killed)
+ * stops counting, and what the survivors got from it is whatever the
+ * group delivered before the configuration change.
+ *
  * WINDOW (default 0, unlimited) caps how many of its own messages a member
  * has sent but not yet seen delivered: 1 measures the latency of a lightly
  * loaded ring rather than queueing under saturation.
@@ -38,6 +43,51 @@ static unsigned long long delivered;
 static unsigned long long lat_sum_ns;
 static unsigned long long lat_max_ns;
 static FILE *out;
+
+#define MAX_PROCS 64
+struct proc {
+	uint32_t nodeid;
+	uint32_t pid;
+	unsigned long long received;
+};
+/* Every sender seen, with its message count. */
+static struct proc procs[MAX_PROCS];
+static unsigned n_procs;
+/* The group's current members. */
+static struct proc current[MAX_PROCS];
+static unsigned n_current;
+
+static struct proc *proc_of(uint32_t nodeid, uint32_t pid)
+{
+	unsigned i;
+
+	for (i = 0; i < n_procs; i++) {
+		if (procs[i].nodeid == nodeid && procs[i].pid == pid) {
+			return &procs[i];
+		}
+	}
+	if (n_procs == MAX_PROCS) {
+		return NULL;
+	}
+	procs[n_procs].nodeid = nodeid;
+	procs[n_procs].pid = pid;
+	procs[n_procs].received = 0;
+	return &procs[n_procs++];
+}
+
+/* Every current member's COUNT messages have arrived. */
+static int all_received(unsigned long long count)
+{
+	unsigned i;
+
+	for (i = 0; i < n_current; i++) {
+		struct proc *p = proc_of(current[i].nodeid, current[i].pid);
+		if (p && p->received < count) {
+			return 0;
+		}
+	}
+	return 1;
+}
 static uint32_t my_nodeid, my_pid;
 static unsigned long long own_delivered;
 
@@ -62,6 +112,12 @@ static void deliver_fn(cpg_handle_t h, const struct cpg_name *g, uint32_t nodeid
 		return;
 	}
 	delivered++;
+	{
+		struct proc *p = proc_of(nodeid, pid);
+		if (p) {
+			p->received++;
+		}
+	}
 	if (m.nodeid == my_nodeid && m.pid == my_pid) {
 		own_delivered++;
 	}
@@ -82,7 +138,15 @@ static void confchg_fn(cpg_handle_t h, const struct cpg_name *g,
 		       const struct cpg_address *left, size_t n_left,
 		       const struct cpg_address *joined, size_t n_joined)
 {
+	size_t i;
+
 	members_seen = n_members;
+	n_current = 0;
+	for (i = 0; i < n_members && i < MAX_PROCS; i++) {
+		current[n_current].nodeid = members[i].nodeid;
+		current[n_current].pid = members[i].pid;
+		n_current++;
+	}
 }
 
 int main(int argc, char **argv)
@@ -155,7 +219,7 @@ int main(int argc, char **argv)
 	my_pid = m.pid;
 	want = (unsigned long long)count * members;
 	start = now_ns();
-	while (delivered < want) {
+	while (seq < count || !all_received(count)) {
 		if (seq < count && window && seq - own_delivered >= window) {
 			cpg_dispatch(h, CS_DISPATCH_ONE);
 		} else if (seq < count) {
