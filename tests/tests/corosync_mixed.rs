@@ -7,7 +7,9 @@
 //!   print against our n3 what they print against a reference n3 (same
 //!   position, an all-reference lab run first; dates and ring ids
 //!   masked), and our tools print what the reference tools print against
-//!   both daemons.
+//!   both daemons: read-only runs, cmapctl sets/gets/deletes and their
+//!   errors, cfgtool -L/-a/-k, and cfgtool -R (a cluster-wide reload, done
+//!   first so every daemon shows the same after-a-reload keys).
 //! - `mixed_ring_cpg_total_order`: a reference-libcpg client on every node
 //!   plus a client written with Atrium's client library on our node, in one
 //!   group, each multicasting `ATRIUM_COROSYNC_CPG_COUNT` messages (default
