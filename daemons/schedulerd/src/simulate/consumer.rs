@@ -290,7 +290,11 @@ fn simulate_resource(ctx: &mut SimContext<'_>, g: &mut Graph, a: &GAction) -> Re
     let node_config = ctx.node_config;
     let state_uuid = if router { Some(node.clone()) } else { uuid };
     let mut failed = false;
-    let mut state = inject::inject_node(ctx.cib, &node, state_uuid.as_deref(), node_config);
+    let state_path = inject::node_state_path(ctx.cib, &node, state_uuid.as_deref(), node_config);
+    let mut state = inject::copy_for_resource(
+        inject::at_path_ref(ctx.cib, &state_path),
+        &[&resource, &config_name],
+    );
     let hist_path = match inject::resource_history_path(
         &mut state,
         &resource,

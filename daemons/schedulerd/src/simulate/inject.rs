@@ -1,6 +1,8 @@
 //! Changes to a CIB copy that simulate cluster events
 //! (lib/pacemaker/pcmk_injections.c, `pcmk__create_history_xml`).
 
+use std::collections::HashMap;
+
 use pcmk_xml::{Element, Node};
 
 use crate::output::Out;
@@ -94,9 +96,66 @@ fn is_node_state(e: &Element, node: &str) -> bool {
     e.name() == "node_state" && e.attr("uname") == Some(node)
 }
 
-/// `//node_state[@uname=node]` in the whole CIB.
+/// `//node_state[@uname=node]` in the whole CIB. The walk does not look
+/// inside node states (a node state within a node state would be
+/// meaningless): their histories are most of a large CIB, and a
+/// simulation looks a node state up for every action.
 fn node_state_paths(cib: &Element, node: &str) -> Vec<Vec<usize>> {
-    find_paths(cib, &|e| is_node_state(e, node))
+    fn walk(e: &Element, node: &str, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+        for (i, c) in e.children.iter().enumerate() {
+            if let Node::Element(ce) = c {
+                path.push(i);
+                if is_node_state(ce, node) {
+                    out.push(path.clone());
+                }
+                if ce.name() != "node_state" {
+                    walk(ce, node, path, out);
+                }
+                path.pop();
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(cib, node, &mut Vec::new(), &mut out);
+    out
+}
+
+/// The descendant at a path of child indices, read-only.
+pub fn at_path_ref<'a>(e: &'a Element, path: &[usize]) -> &'a Element {
+    let mut cur = e;
+    for &i in path {
+        cur = match &cur.children[i] {
+            Node::Element(c) => c,
+            _ => unreachable!("paths only lead through elements"),
+        };
+    }
+    cur
+}
+
+/// A copy of a node state without the histories (`lrm_resource`) of
+/// resources other than `keep`. Merged back with [`modify_status`], it
+/// changes what the whole copy would (the merge leaves children the
+/// update lacks alone), at the cost of one resource's history instead of
+/// all of them.
+pub fn copy_for_resource(state: &Element, keep: &[&str]) -> Element {
+    let mut copy = Element::new(state.name());
+    for a in state.attrs() {
+        copy.set_attr(&a.name, &a.value);
+    }
+    for c in &state.children {
+        match c {
+            Node::Element(ce) if ce.name() == "lrm_resource" => {
+                if ce.id().is_some_and(|id| keep.contains(&id)) {
+                    copy.children.push(c.clone());
+                }
+            }
+            Node::Element(ce) => {
+                copy.push_element(copy_for_resource(ce, keep));
+            }
+            other => copy.children.push(other.clone()),
+        }
+    }
+    copy
 }
 
 /// The version counters the file-based CIB keeps (`xml_create_patchset`
@@ -125,6 +184,18 @@ pub fn inject_node(
     uuid: Option<&str>,
     node_config: bool,
 ) -> Element {
+    let path = node_state_path(cib, node, uuid, node_config);
+    at_path_ref(cib, &path).clone()
+}
+
+/// [`inject_node`] without the copy: the path of the node's state,
+/// created first if needed.
+pub fn node_state_path(
+    cib: &mut Element,
+    node: &str,
+    uuid: Option<&str>,
+    node_config: bool,
+) -> Vec<usize> {
     if node_config {
         create_node_entry(cib, node);
     }
@@ -139,8 +210,7 @@ pub fn inject_node(
         status_mut(cib).push_element(e);
         count_change(cib, false);
     }
-    let path = node_state_paths(cib, node).remove(0);
-    at_path(cib, &path).clone()
+    node_state_paths(cib, node).remove(0)
 }
 
 /// `query_node_uuid` against the configuration's node list.
@@ -225,6 +295,64 @@ fn expand_plus_plus(target: &mut Element, name: &str, value: &str) -> bool {
     changed
 }
 
+/// How [`xml_update`] matches an update's child to a target child: by
+/// name and `id`, by name and `id-ref`, or (with neither) by name alone.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum ChildKey {
+    Id(String, String),
+    IdRef(String, String),
+    Name(String),
+}
+
+impl ChildKey {
+    /// The key an update's child is matched with.
+    fn of_update(c: &Element) -> ChildKey {
+        match (c.id(), c.attr("id-ref")) {
+            (Some(id), _) => ChildKey::Id(c.name().to_owned(), id.to_owned()),
+            (None, Some(r)) => ChildKey::IdRef(c.name().to_owned(), r.to_owned()),
+            _ => ChildKey::Name(c.name().to_owned()),
+        }
+    }
+
+    /// Whether target child `t` answers to `key`.
+    fn matches(key: &ChildKey, t: &Element) -> bool {
+        match key {
+            ChildKey::Id(name, id) => t.name() == name && t.id() == Some(id),
+            ChildKey::IdRef(name, r) => t.name() == name && t.attr("id-ref") == Some(r),
+            ChildKey::Name(name) => t.name() == name,
+        }
+    }
+
+    /// Every key a target child answers to.
+    fn of_target(t: &Element) -> impl Iterator<Item = ChildKey> {
+        let name = t.name();
+        [
+            t.id()
+                .map(|id| ChildKey::Id(name.to_owned(), id.to_owned())),
+            t.attr("id-ref")
+                .map(|r| ChildKey::IdRef(name.to_owned(), r.to_owned())),
+            Some(ChildKey::Name(name.to_owned())),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// The first target child answering to each key (a node state holds one
+/// `lrm_resource` per resource: matching each update child by a scan
+/// would make a simulation quadratic in the resources per node).
+fn first_children(target: &Element) -> HashMap<ChildKey, usize> {
+    let mut first = HashMap::new();
+    for (i, c) in target.children.iter().enumerate() {
+        if let Node::Element(te) = c {
+            for key in ChildKey::of_target(te) {
+                first.entry(key).or_insert(i);
+            }
+        }
+    }
+    first
+}
+
 /// `pcmk__xml_update` without diff semantics: merge `update` into `target`
 /// (children matched by name and id, the first match wins). Whether
 /// anything changed.
@@ -238,29 +366,40 @@ fn xml_update(target: &mut Element, update: &Element) -> bool {
     for (k, v) in attrs {
         changed |= expand_plus_plus(target, &k, &v);
     }
+    let updates = update.elements().count();
+    if updates == 0 {
+        return changed;
+    }
+    // A few update children are matched by a scan, many through an index.
+    let mut first = (updates > 8).then(|| first_children(target));
     for c in update.elements() {
-        let (href, val) = match (c.id(), c.attr("id-ref")) {
-            (Some(id), _) => ("id", Some(id)),
-            (None, Some(r)) => ("id-ref", Some(r)),
-            _ => ("", None),
+        let key = ChildKey::of_update(c);
+        let found = match &first {
+            Some(first) => first.get(&key).copied(),
+            None => target.children.iter().position(|t| match t {
+                Node::Element(te) => ChildKey::matches(&key, te),
+                _ => false,
+            }),
         };
-        let pos = target.children.iter().position(|t| match t {
-            Node::Element(te) => {
-                te.name() == c.name() && val.map_or(true, |v| te.attr(href) == Some(v))
-            }
-            _ => false,
-        });
-        let t = match pos {
-            Some(i) => match &mut target.children[i] {
-                Node::Element(te) => te,
-                _ => unreachable!("matched an element"),
-            },
+        let i = match found {
+            Some(i) => i,
             None => {
                 changed = true;
-                target.push_element(Element::new(c.name()))
+                target.push_element(Element::new(c.name()));
+                target.children.len() - 1
             }
         };
+        let Node::Element(t) = &mut target.children[i] else {
+            unreachable!("the index holds elements only");
+        };
         changed |= xml_update(t, c);
+        // A child just created answers to its keys once the update gave
+        // it its attributes (the reference's scan would find it then).
+        if let Some(first) = first.as_mut() {
+            for k in ChildKey::of_target(t) {
+                first.entry(k).or_insert(i);
+            }
+        }
     }
     changed
 }
@@ -274,6 +413,12 @@ fn update_xml_child(e: &mut Element, update: &Element) -> Option<bool> {
     }
     for c in e.children.iter_mut() {
         if let Node::Element(ce) = c {
+            // An element is not looked for inside one of the same name
+            // (node states hold no node states; the walk would otherwise
+            // go through every node's history).
+            if ce.name() == update.name() && ce.id() != update.id() {
+                continue;
+            }
             if let Some(changed) = update_xml_child(ce, update) {
                 return Some(changed);
             }
