@@ -270,7 +270,7 @@ impl Session<'_> {
         }
         let _ = lab::wait::wait_for(
             "the same CIB in both clusters",
-            Duration::from_secs(20),
+            Duration::from_secs(90),
             || {
                 let q = |lab: &Lab| {
                     without_status(&normalise(

@@ -353,9 +353,25 @@ fn help_exit(code: CrmExit) -> ExitCode {
     exit(code)
 }
 
+/// `crm_exit()`: once the command line is read (and the log level set),
+/// every exit is logged at info level.
 fn exit(code: CrmExit) -> ExitCode {
+    if let Some(l) = LOGGING.get() {
+        let mut d = Diags::default();
+        d.log(
+            "crm_exit",
+            "results.c",
+            871,
+            Level::Info,
+            format!("Exiting cibadmin | with status {}", code.raw()),
+        );
+        l.print(&d);
+    }
     ExitCode::from(code.process_status())
 }
+
+/// The log settings, fixed after the command line is parsed.
+static LOGGING: std::sync::OnceLock<Logging> = std::sync::OnceLock::new();
 
 /// The `--empty` output: an empty CIB, with `validate-with` taken from the
 /// argument after the option when there is one.
@@ -640,6 +656,8 @@ fn main() -> ExitCode {
         Ok(v) => v,
         Err(code) => return code,
     };
+    // crm_bump_log_level(), once per -V, after the option loop.
+    let _ = LOGGING.set(Logging::new(a.verbose));
     if !operands.is_empty() {
         let mut line = b"non-option ARGV-elements: ".to_vec();
         for o in &operands {
@@ -767,7 +785,8 @@ fn report_schema_unchanged(logging: &Logging) -> CrmExit {
         "report_schema_unchanged",
         414,
         Level::Info,
-        format!("Upgrade unnecessary: {why}\n"),
+        // The log drops the message's trailing newline.
+        format!("Upgrade unnecessary: {why}"),
     );
     out(format!("Upgrade unnecessary: {why}\n").as_bytes());
     CrmExit::OK
@@ -807,9 +826,10 @@ fn op_callback(
             "Query returned no output".to_owned(),
         );
     } else {
+        let line = if reply.output.is_some() { 909 } else { 906 };
         logging.log(
             "cibadmin_op_callback",
-            909,
+            line,
             Level::Info,
             "Call passed".to_owned(),
         );
@@ -822,7 +842,14 @@ fn op_callback(
 
 /// Everything after argument handling: connect, perform, print, sign off.
 fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCode {
-    let logging = Logging::new(a.verbose);
+    let fallback;
+    let logging = match LOGGING.get() {
+        Some(l) => l,
+        None => {
+            fallback = Logging::new(a.verbose);
+            &fallback
+        }
+    };
     let validation = Validation::default();
     let identity = EtcGroup;
     let services = || Services {
@@ -879,7 +906,10 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
     let reply = match backend.call(op, &req) {
         live::Outcome::Returned(r) => r,
         live::Outcome::Callback(r) => {
-            let exit_code = op_callback(&logging, action, &r, a.options);
+            logging.log("main", 756, Level::Info, "Starting mainloop".to_owned());
+            let exit_code = op_callback(logging, action, &r, a.options);
+            // Replies nobody waits for that arrived with this one.
+            logging.print(&r.diag);
             let rc = backend.as_dyn().signoff();
             return exit(if exit_code == CrmExit::OK {
                 Rc::from_legacy(rc).to_exit()
@@ -892,7 +922,7 @@ fn run(a: Args, mut input: Option<Element>, acl_cred: Option<String>) -> ExitCod
 
     let mut exit_code = CrmExit::OK;
     if reply.rc == -pcmk_results::legacy::PCMK_ERR_SCHEMA_UNCHANGED && op == Op::Upgrade {
-        exit_code = report_schema_unchanged(&logging);
+        exit_code = report_schema_unchanged(logging);
     } else if reply.rc < 0 {
         let rc = Rc::from_legacy(reply.rc);
         logging.log(

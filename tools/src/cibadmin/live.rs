@@ -21,9 +21,10 @@
 
 use std::time::{Duration, Instant};
 
+use pcmk_cib::trace::{Diags, Level};
 use pcmk_cib::{CibBackend, Op, Reply, Request};
 use pcmk_msg::cib::message::CibEvent;
-use pcmk_msg::cib::{call_options, CibClient, CibRequest, ConnType};
+use pcmk_msg::cib::{call_options, CibClient, CibError, CibRequest, ConnType};
 use pcmk_msg::ipc::IpcFlags;
 
 /// How a call ended.
@@ -46,6 +47,8 @@ pub struct Live {
     call_id: i32,
     /// The transport failed: further calls get `-ENOTCONN`.
     disconnected: bool,
+    /// IPC requests sent so far (for log messages).
+    requests: u32,
 }
 
 impl Live {
@@ -57,6 +60,7 @@ impl Live {
             host,
             call_id: 0,
             disconnected: false,
+            requests: 1,
         }
     }
 
@@ -74,8 +78,12 @@ impl Live {
             options: req.options.0,
             user: req.user,
         };
+        let timeout_s = self.timeout.as_secs();
+        // libqb request ids: the sign-on was 1.
+        self.requests += 1;
+        let request = self.requests;
         if req.options.0 & call_options::SYNC_CALL != 0 {
-            return Outcome::Returned(match client.call(&creq) {
+            let mut reply = match client.call(&creq) {
                 Ok(r) => Reply {
                     rc: r.rc,
                     output: r.output,
@@ -84,11 +92,33 @@ impl Live {
                 Err(e) if e.legacy_rc == -libc::ENOMSG || e.legacy_rc == -libc::EPROTO => {
                     rc_only(e.legacy_rc)
                 }
-                Err(_) => {
-                    self.disconnected = !client.is_connected();
-                    rc_only(-libc::ECOMM)
+                Err(e) => {
+                    let mut r = rc_only(-libc::ECOMM);
+                    r.diag = send_failed(op, timeout_s, request, client.is_connected(), &e);
+                    self.check_connected(&mut r.diag);
+                    return Outcome::Returned(r);
                 }
-            });
+            };
+            match reply.rc {
+                0 => {}
+                rc if rc == -libc::EPERM => {}
+                rc if rc == -libc::EPROTO || rc == -libc::ENOMSG => reply.diag.log(
+                    "cib_native_perform_op_delegate",
+                    "cib_native.c",
+                    430,
+                    Level::Error,
+                    format!("Call failed: {}", strerror(rc)),
+                ),
+                rc if op != Op::Query => reply.diag.log(
+                    "cib_native_perform_op_delegate",
+                    "cib_native.c",
+                    438,
+                    Level::Warning,
+                    format!("Call failed: {}", strerror(rc)),
+                ),
+                _ => {}
+            }
+            return Outcome::Returned(reply);
         }
         self.call_id = self.call_id.wrapping_add(1).max(1);
         let call_id = self.call_id;
@@ -103,15 +133,16 @@ impl Live {
             Err(e) => return Outcome::Returned(rc_only(e.legacy_rc)),
         };
         let deadline = Instant::now() + self.timeout;
-        if client
-            .ipc()
-            .send(&msg, IpcFlags::NONE, Some(self.timeout))
-            .is_err()
-        {
-            self.disconnected = !client.is_connected();
-            return Outcome::Returned(rc_only(-libc::ECOMM));
+        if let Err(e) = client.ipc().send(&msg, IpcFlags::NONE, Some(self.timeout)) {
+            let mut r = rc_only(-libc::ECOMM);
+            let e = CibError::new(-e.errno(), e.to_string());
+            r.diag = send_failed(op, timeout_s, request, client.is_connected(), &e);
+            self.check_connected(&mut r.diag);
+            return Outcome::Returned(r);
         }
-        Outcome::Callback(wait_callback(client, call_id, deadline))
+        let mut reply = wait_callback(client, call_id, deadline);
+        reply.diag = drain(client);
+        Outcome::Callback(reply)
     }
 }
 
@@ -174,6 +205,105 @@ fn atoi(s: &str) -> i64 {
     i64::from(n as i32)
 }
 
+/// `pcmk_strerror()` of a legacy return code.
+fn strerror(rc: i32) -> String {
+    pcmk_results::legacy::description(rc).to_string()
+}
+
+/// What `cib_native_perform_op_delegate` logs when the request could not
+/// be sent (or, synchronous, got no reply in time).
+fn send_failed(op: Op, timeout_s: u64, request: u32, connected: bool, e: &CibError) -> Diags {
+    // crm_ipc_send() reports a timeout as -ETIMEDOUT.
+    let rc = if e.legacy_rc == -libc::ETIME {
+        -libc::ETIMEDOUT
+    } else {
+        e.legacy_rc
+    };
+    let mut d = Diags::default();
+    let ms = timeout_s * 1000;
+    let (line, level, message) = if !connected {
+        (
+            1344,
+            Level::Notice,
+            format!("Couldn't send cib_rw IPC request {request}: Connection closed | rc={rc}"),
+        )
+    } else if rc == -libc::ETIMEDOUT {
+        (
+            1348,
+            Level::Warning,
+            format!(
+                "cib_rw IPC request {request} failed: {} after {ms}ms | rc={rc}",
+                strerror(rc)
+            ),
+        )
+    } else {
+        (
+            1354,
+            Level::Warning,
+            format!(
+                "cib_rw IPC request {request} failed: {} | rc={rc}",
+                strerror(rc)
+            ),
+        )
+    };
+    d.log("crm_ipc_send", "ipc_client.c", line, level, message);
+    d.log(
+        "cib_native_perform_op_delegate",
+        "cib_native.c",
+        365,
+        Level::Error,
+        format!(
+            "Couldn't perform {} operation (timeout={timeout_s}s): {} ({rc})",
+            op.name(),
+            strerror(rc)
+        ),
+    );
+    d
+}
+
+impl Live {
+    /// After a failed send: is the connection gone? (`crm_ipc_connected`)
+    fn check_connected(&mut self, diag: &mut Diags) {
+        if self.client.as_ref().is_some_and(|c| !c.is_connected()) {
+            self.disconnected = true;
+            diag.log(
+                "cib_native_perform_op_delegate",
+                "cib_native.c",
+                444,
+                Level::Error,
+                "The CIB manager disconnected".to_owned(),
+            );
+        }
+    }
+}
+
+/// Replies already waiting after the one cibadmin waited for: the main
+/// loop dispatches them before it stops, and `cib_native_callback` warns
+/// about failed ones that no callback waits for (a second reply to an
+/// upgrade, for one).
+fn drain(client: &CibClient) -> Diags {
+    let mut d = Diags::default();
+    // mainloop_gio_callback() reads at most 10 messages per wake-up.
+    for _ in 0..9 {
+        let Ok(ev) = client.ipc().recv_event(Some(Duration::ZERO)) else {
+            break;
+        };
+        let Ok(xml) = ev.xml() else { continue };
+        if let CibEvent::Reply(r) = CibEvent::classify(xml) {
+            if r.rc != 0 {
+                d.log(
+                    "cib_native_callback",
+                    "cib_utils.c",
+                    502,
+                    Level::Warning,
+                    format!("CIB command failed: {}", strerror(r.rc)),
+                );
+            }
+        }
+    }
+    d
+}
+
 /// Wait for the reply to asynchronous call `call_id` until `deadline`
 /// (the callback timer). A lost connection does not end the wait: the
 /// reference's main loop goes on until the timer fires.
@@ -213,14 +343,44 @@ fn rc_only(rc: i32) -> Reply {
 
 impl CibBackend for Live {
     fn signon(&mut self, name: &str) -> Reply {
+        const WHERE: (&str, &str) = ("cib_native_signon_raw", "cib_native.c");
+        let mut reply = Reply::default();
         match CibClient::signon(name, ConnType::Command) {
             Ok(mut c) => {
                 c.set_timeout(self.timeout);
                 self.client = Some(c);
-                Reply::default()
+                reply.diag.log(
+                    WHERE.0,
+                    WHERE.1,
+                    245,
+                    Level::Info,
+                    format!("Successfully connected to CIB manager for {name}"),
+                );
             }
-            Err(e) => rc_only(e.legacy_rc),
+            Err(e) => {
+                if e.legacy_rc == -libc::ENOTCONN {
+                    reply.diag.log(
+                        WHERE.0,
+                        WHERE.1,
+                        205,
+                        Level::Info,
+                        format!("Could not connect to CIB manager for {name}"),
+                    );
+                }
+                reply.diag.log(
+                    WHERE.0,
+                    WHERE.1,
+                    249,
+                    Level::Info,
+                    format!(
+                        "Connection to CIB manager for {name} failed: {}",
+                        strerror(e.legacy_rc)
+                    ),
+                );
+                reply.rc = e.legacy_rc;
+            }
         }
+        reply
     }
 
     fn perform(&mut self, op: Op, req: &Request<'_>) -> Reply {
