@@ -466,6 +466,9 @@ fn live_session_matches_the_reference() {
     s.read(&["-Q", "-N", "n1", "-o", "crm_config"], None, Root, Ok);
     s.read(&["-Q", "-t", "0", "-o", "nodes"], None, Root, Ok);
     s.read(&["-Q", "-V", "-o", "nodes"], None, Root, Ok);
+    // Info-level logs: sign-on, main loop, callback, exit.
+    s.read(&["-Q", "-VVVVV", "-o", "nodes"], None, Root, Ok);
+    s.read(&["-Q", "-VVVVV", "-s", "-o", "nodes"], None, Root, Ok);
     // A node that does not exist: nobody answers before the timeout.
     s.write(
         &["-Q", "-N", "n9", "-t", "1", "-o", "nodes"],
@@ -475,6 +478,12 @@ fn live_session_matches_the_reference() {
     );
     s.write(
         &["-Q", "-s", "--node", "n9", "--timeout", "1", "-o", "nodes"],
+        None,
+        Root,
+        Fail,
+    );
+    s.write(
+        &["-Q", "-s", "-N", "n9", "-t", "1", "-VVVVV", "-o", "nodes"],
         None,
         Root,
         Fail,
@@ -542,6 +551,12 @@ fn live_session_matches_the_reference() {
     );
     s.write(
         &["-M", "-VV", "-X", "<primitive id=\"nosuch\"/>"],
+        None,
+        Root,
+        Fail,
+    );
+    s.write(
+        &["-M", "-s", "-VVVV", "-X", "<primitive id=\"nosuch\"/>"],
         None,
         Root,
         Fail,
