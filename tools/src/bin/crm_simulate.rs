@@ -496,7 +496,42 @@ enum InputError {
 /// (`cli_config_update`), validate (`validate_xml`), then the shadow-file
 /// round trip.
 fn read_input(path: &str, target: &str) -> Result<Element, InputError> {
-    let (parsed, source, url) = if path == "-" {
+    read_input_from(path, None, target)
+}
+
+/// The CIB of the local CIB manager (`cib__signon_query`: a local,
+/// synchronous query), as text; `None` when there is none to be had.
+#[doc(alias = "cib__signon_query")]
+fn query_live_cib() -> Result<Vec<u8>, InputError> {
+    use pcmk_msg::cib::{call_options, CibClient, ConnType};
+    let no_input = || {
+        InputError::Message(
+            Rc::NO_INPUT.to_exit(),
+            format!("CIB query failed: {}", Rc::NO_INPUT.description()),
+        )
+    };
+    let client = CibClient::signon("crm_simulate", ConnType::Command).map_err(|_| no_input())?;
+    let reply = client.query(None, call_options::SCOPE_LOCAL | call_options::SYNC_CALL);
+    client.signoff();
+    let reply = reply.map_err(|_| no_input())?;
+    let cib = reply.output.ok_or_else(no_input)?;
+    if reply.rc != 0 {
+        let rc = Rc::from_legacy(reply.rc);
+        return Err(InputError::Message(
+            rc.to_exit(),
+            format!("CIB query failed: {}", rc.description()),
+        ));
+    }
+    Ok(cib.to_formatted().into_bytes())
+}
+
+/// [`read_input`] of `path`, or of `live` (a CIB the CIB manager gave)
+/// when there is one.
+fn read_input_from(path: &str, live: Option<Vec<u8>>, target: &str) -> Result<Element, InputError> {
+    let (parsed, source, url) = if let Some(buf) = live {
+        let parsed = pcmk_xml::read_string(&buf);
+        (parsed, String::from_utf8(buf).ok(), "unknown.xml")
+    } else if path == "-" {
         let mut buf = Vec::new();
         let _ = std::io::stdin().read_to_end(&mut buf);
         let parsed = pcmk_xml::read_string(&buf);
@@ -711,13 +746,17 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
         flush(out);
         return (CrmExit::OK, None);
     }
-    let Some(xml_file) = o.xml_file.clone() else {
-        return (
-            Rc::NO_INPUT.to_exit(),
-            Some(format!("CIB query failed: {}", Rc::NO_INPUT.description())),
-        );
+    // -L: the live CIB, queried before anything else is set up
+    let live = match o.xml_file {
+        Some(_) => None,
+        None => match query_live_cib() {
+            Ok(buf) => Some(buf),
+            Err(InputError::Message(code, msg)) => return (code, Some(msg)),
+            Err(InputError::Reported(code)) => return (code, None),
+        },
     };
-    let target = if o.store {
+    let xml_file = o.xml_file.clone().unwrap_or_default();
+    let target = if o.store && live.is_none() {
         xml_file.clone()
     } else if let Some(f) = &o.output_file {
         f.to_string_lossy().into_owned()
@@ -726,12 +765,12 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
             .to_string_lossy()
             .into_owned()
     };
-    let mut cib = match read_input(&xml_file, &target) {
+    let mut cib = match read_input_from(&xml_file, live, &target) {
         Ok(c) => c,
         Err(InputError::Message(code, msg)) => return (code, Some(msg)),
         Err(InputError::Reported(code)) => return (code, None),
     };
-    let output_file: Option<OsString> = if o.store {
+    let output_file: Option<OsString> = if o.store && o.xml_file.is_some() {
         Some(OsString::from(&xml_file))
     } else {
         o.output_file.clone()
