@@ -21,6 +21,9 @@ pub enum Level {
     Error,
     /// `LOG_WARNING`
     Warning,
+    /// A failed `CRM_CHECK` (`log_assertion_as`): logged at `LOG_ERR` but
+    /// always shown on stderr, whatever the verbosity.
+    Assert,
 }
 
 /// One reported message, with the C function the reference logs it from.
@@ -40,6 +43,9 @@ pub struct Diagnostics {
     pub config_error: bool,
     /// `crm_config_warning`: a configuration warning was found.
     pub config_warning: bool,
+    /// The reference would have aborted here (a failed `CRM_ASSERT`); the
+    /// scheduler went on with a safe choice instead. The assertion text.
+    pub fatal: Option<String>,
     /// `pe_wo`: which warn-once messages were already given.
     warned_once: u32,
 }
@@ -57,6 +63,8 @@ pub enum Kind {
     Err,
     /// `crm_warn` (and `pe_proc_warn`).
     Warn,
+    /// A failed `CRM_CHECK`: the message is the whole assertion text.
+    Assert,
 }
 
 /// The `pe_wo_*` bits of `pe_warn_once`.
@@ -115,12 +123,27 @@ pub fn emit(kind: Kind, func: &'static str, message: std::fmt::Arguments<'_>) {
             Kind::Crit => Level::Crit,
             Kind::Err => Level::Error,
             Kind::Warn => Level::Warning,
+            Kind::Assert => Level::Assert,
         };
         d.entries.push(Diag {
             level,
             func,
             message: message.to_string(),
         });
+    });
+}
+
+/// A condition on which the reference aborts (`CRM_ASSERT`): remembered
+/// (first one only) so the caller can report the configuration as unusable.
+pub fn fatal(func: &'static str, at: &str, cond: &str) {
+    SINK.with(|s| {
+        if let Some(d) = s.borrow_mut().as_mut() {
+            if d.fatal.is_none() {
+                d.fatal = Some(format!(
+                    "{func}: Triggered fatal assertion at {at} : {cond}"
+                ));
+            }
+        }
     });
 }
 
@@ -183,6 +206,22 @@ macro_rules! log_warn {
 macro_rules! log_crit {
     ($func:expr, $($arg:tt)*) => {
         $crate::diag::emit($crate::diag::Kind::Crit, $func, format_args!($($arg)*))
+    };
+}
+
+/// A failed `CRM_CHECK(condition)` in C function `$func`, at the
+/// reference's `file:line`.
+#[macro_export]
+macro_rules! check_failed {
+    ($func:expr, $at:expr, $cond:expr) => {
+        $crate::diag::emit(
+            $crate::diag::Kind::Assert,
+            "log_assertion_as",
+            format_args!(
+                "{}: Triggered fatal assertion at {} : {}",
+                $func, $at, $cond
+            ),
+        )
     };
 }
 

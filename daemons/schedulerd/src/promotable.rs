@@ -415,6 +415,13 @@ fn set_instance_priority(ws: &mut WorkingSet, instance: RscId, clone: RscId) {
     }
     let mut list = Vec::new();
     let chosen = rscfns::location(ws, instance, Some(&mut list), 0);
+    if list.len() > 1 {
+        crate::config_err!(
+            "set_instance_priority",
+            "Cannot promote non-colocated child {}",
+            ws.resources[instance].id
+        );
+    }
     let Some(chosen) = chosen else { return };
     let next_role = rscfns::state(ws, instance, false);
     match next_role {

@@ -113,6 +113,17 @@ struct Input {
     cib: Element,
     /// The text, when the tree is exactly what it says.
     source: Option<String>,
+    /// Attributes a recovered parse kept twice: (line, parent element,
+    /// element, attribute). The reference's tree keeps both copies, which
+    /// its schema validation then rejects.
+    duplicates: Vec<Duplicate>,
+}
+
+struct Duplicate {
+    line: i32,
+    parent: String,
+    element: String,
+    attr: String,
 }
 
 fn run(tool: &mut Tool<'_>) -> CrmExit {
@@ -174,6 +185,7 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
     let Input {
         mut cib,
         mut source,
+        duplicates,
     } = input;
     if !cib.name().eq_ignore_ascii_case("cib") {
         tool.set_error(
@@ -210,8 +222,19 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
     for m in &check.messages {
         eprintln!("{m}");
     }
+    let mut valid = check.valid;
+    let claimed = cib.attr("validate-with").unwrap_or("none");
+    if valid && !duplicates.is_empty() && claimed != "none" {
+        let doc = url.unwrap_or("unknown.xml");
+        for d in &duplicates {
+            let (line, el) = (d.line, &d.element);
+            eprintln!("{doc}:{line}: element {el}: Relax-NG validity error : Invalid attribute {} for element {el}", d.attr);
+            eprintln!("{doc}:{line}: element {el}: Relax-NG validity error : Element {} has extra content: {el}", d.parent);
+        }
+        valid = false;
+    }
     let mut usable = None;
-    if !check.valid {
+    if !valid {
         config_error = true;
         log::log(
             Level::Error,
@@ -259,6 +282,11 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
                 DiagLevel::Crit => Level::Crit,
                 DiagLevel::Error => Level::Error,
                 DiagLevel::Warning => Level::Warning,
+                DiagLevel::Assert => {
+                    // Failed checks reach stderr whatever the verbosity.
+                    eprintln!("({}) \terror: {}", d.func, d.message);
+                    continue;
+                }
             };
             log::log(level, d.func, format_args!("{}", d.message));
         }
@@ -266,6 +294,15 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
             if let pcmk_scheduler::model::Msg::Info(text) = m {
                 tool.out.info(text);
             }
+        }
+        if let Some(assertion) = &diags.fatal {
+            // Pacemaker 2.1.5 aborts (SIGABRT) on this configuration; say
+            // why and call it a configuration error instead.
+            eprintln!("(log_assertion_as) \terror: {assertion}");
+            eprintln!(
+                "error: Pacemaker would abort on this configuration; it cannot be used as is"
+            );
+            config_error = true;
         }
         config_error |= diags.config_error;
         config_warning |= diags.config_warning;
@@ -294,8 +331,13 @@ fn read_path(path: &Path) -> Option<Input> {
         let parsed = pcmk_xml::read_file(path).ok()?;
         let mut cib = parsed.root?;
         cib.strip_text();
+        let duplicates = duplicates_of(&cib, &parsed.errors);
         drop_duplicate_attrs(&mut cib);
-        return Some(Input { cib, source: None });
+        return Some(Input {
+            cib,
+            source: None,
+            duplicates,
+        });
     }
     let buf = std::fs::read(path).ok()?;
     parse_text(&buf)
@@ -308,13 +350,19 @@ fn parse_text(buf: &[u8]) -> Option<Input> {
     let clean = parsed.errors.is_empty();
     let mut cib = parsed.root?;
     cib.strip_text();
+    let mut duplicates = Vec::new();
     let source = if clean {
         String::from_utf8(buf.to_vec()).ok()
     } else {
+        duplicates = duplicates_of(&cib, &parsed.errors);
         drop_duplicate_attrs(&mut cib);
         None
     };
-    Some(Input { cib, source })
+    Some(Input {
+        cib,
+        source,
+        duplicates,
+    })
 }
 
 /// `cib__signon_query`: the live CIB. With `CIB_file` set the "live" CIB
@@ -332,7 +380,42 @@ fn live_cib() -> Option<Input> {
     let reply = client.call(&req).ok()?;
     let mut cib = reply.output?;
     cib.strip_text();
-    Some(Input { cib, source: None })
+    Some(Input {
+        cib,
+        source: None,
+        duplicates: Vec::new(),
+    })
+}
+
+/// The attributes a recovered parse kept twice, in document order, with
+/// the lines libxml2 reported them on ("Attribute x redefined").
+fn duplicates_of(cib: &Element, errors: &[pcmk_xml::libxml2::LibxmlError]) -> Vec<Duplicate> {
+    fn walk(e: &Element, parent: &str, out: &mut Vec<Duplicate>) {
+        let attrs = e.attrs();
+        for (i, a) in attrs.iter().enumerate() {
+            if attrs[..i].iter().any(|b| b.name == a.name) {
+                out.push(Duplicate {
+                    line: 0,
+                    parent: parent.to_owned(),
+                    element: e.name().to_owned(),
+                    attr: a.name.clone(),
+                });
+            }
+        }
+        for c in e.elements() {
+            walk(c, e.name(), out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(cib, "", &mut out);
+    let mut lines = errors
+        .iter()
+        .filter(|e| e.message.contains("redefined"))
+        .map(|e| e.line);
+    for d in &mut out {
+        d.line = lines.next().unwrap_or(0);
+    }
+    out
 }
 
 /// A recovered parse can keep an attribute twice; the reference's lookups

@@ -337,6 +337,18 @@ pub(crate) fn distribute_children(
         }
     }
     for &child in children {
+        if !ws.resources[child].running_on.is_empty() && crate::diag::active() {
+            if let Some(child_node) = ws.current_node(child) {
+                if top_allowed_node(ws, child, child_node).is_none() {
+                    crate::log_err!(
+                        "distribute_children",
+                        "{} is running on {} which isn't allowed",
+                        ws.resources[child].id,
+                        ws.nodes[child_node].uname
+                    );
+                }
+            }
+        }
         if !ws.resources[child].is_set(rflags::PROVISIONAL) {
         } else if allocated >= max {
             resource_location(ws, child, None, -INFINITY, "clone:limit_reached");
@@ -523,9 +535,17 @@ pub fn clone_apply_coloc_score(ws: &mut WorkingSet, dependent: RscId, primary: R
             .get("interleave")
             .map(String::as_str),
     ) && ws.resources[cdep].variant > Variant::Group
-        && copies_per_node(ws, cdep) == copies_per_node(ws, col.primary)
     {
-        do_interleave = true;
+        if copies_per_node(ws, cdep) != copies_per_node(ws, col.primary) {
+            crate::config_err!(
+                "pcmk__clone_apply_coloc_score",
+                "Cannot interleave {} and {} because they do not support the same number of instances per node",
+                ws.resources[cdep].id,
+                ws.resources[col.primary].id
+            );
+        } else {
+            do_interleave = true;
+        }
     }
     if ws.resources[primary].is_set(rflags::PROVISIONAL) {
         return;

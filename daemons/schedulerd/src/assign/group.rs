@@ -79,6 +79,12 @@ pub fn colocate_group_with(ws: &mut WorkingSet, dependent: RscId, primary: RscId
         return;
     }
     if ws.colocations[c].score >= INFINITY {
+        crate::config_err!(
+            "colocate_group_with",
+            "{}: Cannot perform mandatory colocation between non-colocated group and {}",
+            ws.resources[dependent].id,
+            ws.resources[primary].id
+        );
         return;
     }
     for m in children {
@@ -102,6 +108,12 @@ pub fn colocate_with_group(ws: &mut WorkingSet, dependent: RscId, primary: RscId
         return;
     }
     if ws.colocations[c].score >= INFINITY {
+        crate::config_err!(
+            "colocate_with_group",
+            "{}: Cannot perform mandatory colocation with non-colocated group {}",
+            ws.resources[dependent].id,
+            ws.resources[primary].id
+        );
         return;
     }
     for m in ws.resources[primary].children.clone() {

@@ -18,7 +18,17 @@ fn util_value(v: Option<&String>) -> i32 {
         None => 0,
         Some(s) => match crate::util::scan_ll(s) {
             Ok(x) => x.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
-            Err(_) => 0,
+            Err(e) => {
+                if e == 0 {
+                    // The reference formats the number it could not parse
+                    // with %s here; the text is what it means to show.
+                    crate::config_warn!(
+                        "utilization_value",
+                        "Using 0 for utilization instead of invalid value '{s}'"
+                    );
+                }
+                0
+            }
         },
     }
 }

@@ -30,7 +30,13 @@ pub fn new_location(
             ws.resources[rsc].exclusive_discover = true;
             Discover::Exclusive
         }
-        Some(_) => Discover::Always,
+        Some(m) => {
+            crate::config_err!(
+                "pcmk__new_location",
+                "Invalid resource-discovery value {m} in location constraint"
+            );
+            Discover::Always
+        }
     };
     let mut nodes = Vec::new();
     if let Some(n) = node {
@@ -50,9 +56,22 @@ pub fn new_location(
     Some(l)
 }
 
-fn get_node_score(ws: &WorkingSet, score: Option<&str>, raw: bool, n: NodeId, rsc: RscId) -> i32 {
+fn get_node_score(
+    ws: &WorkingSet,
+    rule: &str,
+    score: Option<&str>,
+    raw: bool,
+    n: NodeId,
+    rsc: RscId,
+) -> i32 {
     match score {
-        None => 0,
+        None => {
+            crate::config_err!(
+                "get_node_score",
+                "Rule {rule}: no score specified.  Assuming 0."
+            );
+            0
+        }
         Some(s) if raw => char2score(Some(s)),
         Some(s) => match node_attribute_calculated(ws, n, s, rsc) {
             None => -INFINITY,
@@ -95,6 +114,11 @@ fn generate_location_rule(
     let role = ws.doc.attr(rule_xml, "role").map(str::to_owned);
     if let Some(r) = &role {
         if Role::parse(r) == Role::Unknown {
+            crate::config_err!(
+                "generate_location_rule",
+                "Bad role specified for {}: {r}",
+                rule_id.as_deref().unwrap_or("(null)")
+            );
             return;
         }
     }
@@ -132,7 +156,7 @@ fn generate_location_rule(
         // the reference copies with g_list_prepend: reverse list order
         for &n in ws.node_list.iter().rev() {
             let mut s = ws.nodes[n].score(n);
-            s.weight = get_node_score(ws, score.as_deref(), raw_score, n, rsc);
+            s.weight = get_node_score(ws, &rule_id, score.as_deref(), raw_score, n, rsc);
             match_l.push(s);
         }
     }
@@ -151,7 +175,7 @@ fn generate_location_rule(
             });
             eval_expr(&ws.doc, rule_xml, &data, Some(next_change))
         };
-        let score_f = get_node_score(ws, score.as_deref(), raw_score, n, rsc);
+        let score_f = get_node_score(ws, &rule_id, score.as_deref(), raw_score, n, rsc);
         let pos = match_l.iter().position(|s| s.node == n);
         if accept {
             match pos {
@@ -187,8 +211,16 @@ fn unpack_rsc_location(
     score: Option<&str>,
     re_match: Option<&MatchData>,
 ) {
-    let Some(rsc) = rsc else { return };
     let id = ws.doc.id(xml_obj).unwrap_or("").to_owned();
+    let Some(rsc) = rsc else {
+        crate::config_warn!(
+            "unpack_rsc_location",
+            "Ignoring constraint '{}' because resource '{}' does not exist",
+            ws.doc.id(xml_obj).unwrap_or("(null)"),
+            ws.doc.attr(xml_obj, "rsc").unwrap_or("(null)")
+        );
+        return;
+    };
     let node = ws.doc.attr(xml_obj, "node").map(str::to_owned);
     let discovery = ws
         .doc
@@ -205,6 +237,12 @@ fn unpack_rsc_location(
     } else {
         let mut next_change = CrmTime::undefined();
         let rules: Vec<XmlId> = ws.doc.children_named(xml_obj, "rule").collect();
+        if rules.is_empty() {
+            crate::config_err!(
+                "unpack_rsc_location",
+                "Ignoring constraint '{id}' because it contains no rules"
+            );
+        }
         for rule in rules {
             generate_location_rule(
                 ws,
@@ -224,6 +262,10 @@ fn unpack_rsc_location(
     if let (Some(l), Some(role)) = (location, role) {
         let r = Role::parse(&role);
         if r == Role::Unknown {
+            crate::config_err!(
+                "unpack_rsc_location",
+                "Invalid constraint {id}: Bad role {role}"
+            );
             return;
         }
         ws.locations[l].role_filter = match r {
@@ -245,6 +287,11 @@ fn unpack_simple_location(ws: &mut WorkingSet, xml_obj: XmlId) {
             None => (false, value.clone()),
         };
         let Some(re) = crate::posix_re::Regex::new(&pattern) else {
+            crate::config_err!(
+                "unpack_simple_location",
+                "Ignoring constraint '{}' because rsc-pattern has invalid value '{pattern}'",
+                ws.doc.id(xml_obj).unwrap_or("(null)")
+            );
             return;
         };
         for r in ws.top.clone() {
@@ -276,7 +323,14 @@ fn unpack_location_tags(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<Xm
         return Ok(None);
     };
     match valid_resource_or_tag(ws, &rsc_id) {
-        None => return Err(()),
+        None => {
+            crate::config_err!(
+                "unpack_location_tags",
+                "Ignoring constraint '{}' because '{rsc_id}' is not a valid resource or tag",
+                ws.doc.id(xml_obj).unwrap_or("(null)")
+            );
+            return Err(());
+        }
         Some(RscOrTag::Rsc(_)) => return Ok(None),
         Some(RscOrTag::Tag(_)) => {}
     }
@@ -297,15 +351,25 @@ fn unpack_location_tags(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<Xm
 
 /// `unpack_location_set`.
 fn unpack_location_set(ws: &mut WorkingSet, location: XmlId, set: XmlId) -> bool {
-    if ws.doc.id(set).is_none() {
+    let Some(set_id) = ws.doc.id(set).map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_location_set",
+            "Ignoring resource_set without id in constraint '{}'",
+            ws.doc.id(location).unwrap_or("(missing ID)")
+        );
         return false;
-    }
+    };
     let role = ws.doc.attr(set, "role").map(str::to_owned);
     let local_score = ws.doc.attr(set, "score").map(str::to_owned);
     let refs: Vec<XmlId> = ws.doc.children_named(set, "resource_ref").collect();
     for r in refs {
         let id = ws.doc.id(r).unwrap_or("").to_owned();
         let Some(resource) = find_constraint_resource(ws, &id) else {
+            crate::config_err!(
+                "unpack_location_set",
+                "{set_id}: No resource found for {}",
+                ws.doc.id(r).unwrap_or("(null)")
+            );
             return false;
         };
         unpack_rsc_location(

@@ -36,11 +36,18 @@ pub fn valid_resource_or_tag(ws: &WorkingSet, id: &str) -> Option<RscOrTag> {
         return Some(RscOrTag::Rsc(r));
     }
     if let Some(t) = ws.template_rsc_sets.get(id) {
+        if t.is_none() {
+            crate::log_warn!(
+                "find_constraint_tag",
+                "No resource is derived from template '{id}'"
+            );
+        }
         return t.clone().map(RscOrTag::Tag);
     }
     if let Some(t) = ws.tags.get(id) {
         return Some(RscOrTag::Tag(t.clone()));
     }
+    crate::log_warn!("find_constraint_tag", "No template or tag named '{id}'");
     None
 }
 

@@ -34,7 +34,13 @@ fn invert_action(action: &str) -> Option<&'static str> {
         "demoted" => "promoted",
         "running" => "stopped",
         "stopped" => "running",
-        _ => return None,
+        _ => {
+            crate::log_warn!(
+                "invert_action",
+                "Unknown action '{action}' specified in order constraint"
+            );
+            return None;
+        }
     })
 }
 
@@ -457,7 +463,14 @@ fn unpack_order_set(
     for id in set_refs(ws, set) {
         match find_constraint_resource(ws, &id) {
             Some(r) => resources.push(r),
-            None => return false,
+            None => {
+                crate::config_err!(
+                    "unpack_order_set",
+                    "{}: No resource found for {id}",
+                    ws.doc.id(set).unwrap_or("(null)")
+                );
+                return false;
+            }
         }
     }
     if resources.len() == 1 {
@@ -491,6 +504,11 @@ fn unpack_order_set(
         return true;
     }
     let Some(inv) = invert_action(&action) else {
+        if sequential && resources.len() > 1 {
+            // The reference builds an operation key from the missing
+            // inverse action and aborts.
+            crate::diag::fatal("pcmk__op_key", "operations.c:48", "op_type != NULL");
+        }
         return true;
     };
     let flags = flags_for_kind(local_kind, inv, Symmetry::SymmetricInverse);
@@ -522,8 +540,12 @@ fn order_rsc_sets(
         .and_then(util::str_to_boolean)
         .unwrap_or(true);
     if symmetry == Symmetry::SymmetricInverse {
-        action_1 = invert_action(&action_1).unwrap_or("(null)").to_owned();
-        action_2 = invert_action(&action_2).unwrap_or("(null)").to_owned();
+        let (a1, a2) = (invert_action(&action_1), invert_action(&action_2));
+        if a1.is_none() || a2.is_none() {
+            crate::diag::fatal("pcmk__op_key", "operations.c:48", "op_type != NULL");
+        }
+        action_1 = a1.unwrap_or("(null)").to_owned();
+        action_2 = a2.unwrap_or("(null)").to_owned();
     }
     if action_1.eq_ignore_ascii_case("stop") || action_1.eq_ignore_ascii_case("demote") {
         require_all = true;

@@ -107,6 +107,10 @@ fn rsc_ticket_new(
         if ws.is_set(wsflags::STONITH_ENABLED) {
             policy = Some(LossPolicy::Fence);
         } else {
+            crate::config_err!(
+                "rsc_ticket_new",
+                "Resetting 'loss-policy' for ticket '{ticket}' to 'stop' because fencing is not configured"
+            );
             loss = Some("stop".into());
         }
     }
@@ -147,6 +151,10 @@ fn unpack_rsc_ticket_set(
     loss_policy: Option<&str>,
 ) -> bool {
     let Some(set_id) = ws.doc.id(set).map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_rsc_ticket_set",
+            "Ignoring <resource_set> without id"
+        );
         return false;
     };
     let role = ws.doc.attr(set, "role").map(str::to_owned);
@@ -154,6 +162,11 @@ fn unpack_rsc_ticket_set(
     for xr in refs {
         let rid = ws.doc.id(xr).unwrap_or("").to_owned();
         let Some(r) = find_constraint_resource(ws, &rid) else {
+            crate::config_err!(
+                "unpack_rsc_ticket_set",
+                "{set_id}: No resource found for {}",
+                ws.doc.id(xr).unwrap_or("(null)")
+            );
             return false;
         };
         rsc_ticket_new(ws, &set_id, r, ticket, role.as_deref(), loss_policy);
@@ -163,31 +176,70 @@ fn unpack_rsc_ticket_set(
 
 /// `unpack_simple_rsc_ticket`.
 fn unpack_simple_rsc_ticket(ws: &mut WorkingSet, xml_obj: XmlId) {
+    let instance = ws.doc.attr(xml_obj, "rsc-instance").map(str::to_owned);
+    if instance.is_some() {
+        crate::warn_once!(
+            crate::diag::once::COLOC_INST,
+            "unpack_simple_rsc_ticket",
+            "Support for rsc-instance is deprecated and will be removed in a future release."
+        );
+    }
     let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_simple_rsc_ticket",
+            "Ignoring <{}> constraint without id",
+            ws.doc.name(xml_obj)
+        );
         return;
     };
     let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_simple_rsc_ticket",
+            "Ignoring constraint '{id}' without ticket specified"
+        );
         return;
     };
     if !ws.tickets.contains_key(&ticket) {
+        crate::config_err!(
+            "unpack_simple_rsc_ticket",
+            "Ignoring constraint '{id}' because ticket '{ticket}' does not exist"
+        );
         return;
     }
     let loss = ws.doc.attr(xml_obj, "loss-policy").map(str::to_owned);
     let state = ws.doc.attr(xml_obj, "rsc-role").map(str::to_owned);
-    let instance = ws.doc.attr(xml_obj, "rsc-instance").map(str::to_owned);
     let Some(rsc_id) = ws.doc.attr(xml_obj, "rsc").map(str::to_owned) else {
+        crate::config_err!(
+            "unpack_simple_rsc_ticket",
+            "Ignoring constraint '{id}' without resource"
+        );
         return;
     };
     let Some(mut r) = find_constraint_resource(ws, &rsc_id) else {
+        crate::config_err!(
+            "unpack_simple_rsc_ticket",
+            "Ignoring constraint '{id}' because resource '{rsc_id}' does not exist"
+        );
         return;
     };
     if let Some(inst) = instance {
         if !ws.is_clone(r) {
+            crate::config_err!(
+                "unpack_simple_rsc_ticket",
+                "Ignoring constraint '{id}' because resource '{rsc_id}' is not a clone but instance '{inst}' was requested"
+            );
             return;
         }
         match crate::constraints::colocation::find_clone_instance(ws, r, &inst) {
             Some(i) => r = i,
-            None => return,
+            None => {
+                // The reference passes its arguments one place off here.
+                crate::config_warn!(
+                    "unpack_simple_rsc_ticket",
+                    "Ignoring constraint ''%s'' because resource '{id}' does not have an instance '{rsc_id}'"
+                );
+                return;
+            }
         }
     }
     rsc_ticket_new(ws, &id, r, &ticket, state.as_deref(), loss.as_deref());
@@ -202,7 +254,14 @@ fn unpack_rsc_ticket_tags(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<
         return Ok(None);
     };
     match valid_resource_or_tag(ws, &rsc_id) {
-        None => return Err(()),
+        None => {
+            crate::config_err!(
+                "unpack_rsc_ticket_tags",
+                "Ignoring constraint '{}' because '{rsc_id}' is not a valid resource or tag",
+                ws.doc.id(xml_obj).unwrap_or("(null)")
+            );
+            return Err(());
+        }
         Some(RscOrTag::Rsc(_)) => return Ok(None),
         Some(RscOrTag::Tag(_)) => {}
     }
@@ -223,10 +282,19 @@ fn unpack_rsc_ticket_tags(ws: &mut WorkingSet, xml_obj: XmlId) -> Result<Option<
 /// `pcmk__unpack_rsc_ticket`.
 #[doc(alias = "pcmk__unpack_rsc_ticket")]
 pub fn unpack_rsc_ticket(ws: &mut WorkingSet, xml_obj: XmlId) {
-    if ws.doc.id(xml_obj).is_none() {
+    let Some(id) = ws.doc.id(xml_obj).map(str::to_owned) else {
+        crate::config_err!(
+            "pcmk__unpack_rsc_ticket",
+            "Ignoring <{}> constraint without id",
+            ws.doc.name(xml_obj)
+        );
         return;
-    }
+    };
     let Some(ticket) = ws.doc.attr(xml_obj, "ticket").map(str::to_owned) else {
+        crate::config_err!(
+            "pcmk__unpack_rsc_ticket",
+            "Ignoring constraint '{id}' without ticket"
+        );
         return;
     };
     let loss = ws.doc.attr(xml_obj, "loss-policy").map(str::to_owned);

@@ -484,14 +484,37 @@ fn should_add_action(ws: &WorkingSet, a: ActionId) -> bool {
     {
         return true;
     }
-    let Some(n) = action.node else { return false };
+    let Some(n) = action.node else {
+        crate::config_err!(
+            "should_add_action_to_graph",
+            "Skipping action {} ({}) because it was not allocated to a node (bug?)",
+            action.uuid,
+            action.id
+        );
+        return false;
+    };
     if action.is_set(aflags::DC) {
         return true;
     }
     if ws.is_guest(n) && !ws.nodes[n].remote_requires_reset {
         return true;
     }
-    if !ws.nodes[n].online || ws.nodes[n].unclean {
+    if !ws.nodes[n].online {
+        crate::config_err!(
+            "should_add_action_to_graph",
+            "Skipping action {} ({}) because it was scheduled for offline node (bug?)",
+            action.uuid,
+            action.id
+        );
+        return false;
+    }
+    if ws.nodes[n].unclean {
+        crate::config_err!(
+            "should_add_action_to_graph",
+            "Skipping action {} ({}) because it was scheduled for unclean node (bug?)",
+            action.uuid,
+            action.id
+        );
         return false;
     }
     true
@@ -789,8 +812,30 @@ pub fn create_graph(ws: &mut WorkingSet) -> Graph {
                 && action.task == "stop"
                 && (ws.is_set(wsflags::HAVE_QUORUM) || ws.no_quorum_policy == QuorumPolicy::Ignore)
             {
-                // the reference logs this at critical level; it does not
-                // change the graph
+                // Logged only; it does not change the graph.
+                let rsc = &ws.resources[r];
+                crate::log_crit!(
+                    "pcmk__create_graph",
+                    "Cannot {} {} because of {}:{}{} ({})",
+                    if ws.nodes[n].unclean {
+                        "fence"
+                    } else {
+                        "shut down"
+                    },
+                    ws.nodes[n].uname,
+                    rsc.id,
+                    if rsc.is_set(rflags::MANAGED) {
+                        " blocked"
+                    } else {
+                        " unmanaged"
+                    },
+                    if rsc.is_set(rflags::FAILED) {
+                        " failed"
+                    } else {
+                        ""
+                    },
+                    action.uuid
+                );
             }
         }
         add_action_to_graph(ws, &mut g, a);

@@ -50,6 +50,11 @@ fn rsc_action_item(
     } else {
         format!("{role} {} -> {next} {}", name(origin), name(destination))
     };
+    if details.is_empty() {
+        // The reference's crm_strdup_printf() asserts a non-empty result
+        // (a node named ""), and aborts.
+        crate::diag::fatal("crm_strdup_printf", "strings.c:804", "len > 0");
+    }
     if details.len() > out.detail_width {
         out.detail_width = details.len();
     }
@@ -311,6 +316,9 @@ pub fn output_actions(ws: &mut WorkingSet, out: &mut Out) {
                     .map_or("", |c| ws.resources[c].id.as_str());
                 format!("{} (resource: {container})", ws.nodes[n].uname)
             } else {
+                if ws.nodes[n].uname.is_empty() {
+                    crate::diag::fatal("crm_strdup_printf", "strings.c:804", "len > 0");
+                }
                 ws.nodes[n].uname.clone()
             }
         });

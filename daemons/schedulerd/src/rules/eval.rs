@@ -350,9 +350,21 @@ pub fn expand_re_matches(s: &str, m: &MatchData) -> Option<String> {
 /// `pe__eval_attr_expr`.
 fn eval_attr_expr(doc: &XmlDoc, expr: XmlId, data: &RuleData) -> bool {
     let Some(attr) = doc.attr(expr, "attribute") else {
+        crate::config_err!(
+            "pe__eval_attr_expr",
+            "Expression {} invalid: attribute not specified",
+            doc.id(expr).unwrap_or("without ID")
+        );
         return false;
     };
     let op = doc.attr(expr, "operation");
+    if op.is_none() {
+        crate::config_err!(
+            "pe__eval_attr_expr",
+            "Expression {} invalid: operation not specified",
+            doc.id(expr).unwrap_or("without ID")
+        );
+    }
     let mut value = doc.attr(expr, "value").map(str::to_owned);
     let ty = doc.attr(expr, "type");
     let value_source = doc.attr(expr, "value-source");

@@ -564,7 +564,14 @@ pub fn handle_rsc_config_changes(ws: &mut WorkingSet) {
             if ws.doc.children(entry).is_empty() {
                 continue;
             }
-            let id = ws.doc.id(entry).unwrap_or("").to_owned();
+            let Some(id) = ws.doc.id(entry).map(str::to_owned) else {
+                crate::check_failed!(
+                    "pcmk__rscs_matching_id",
+                    "pcmk_sched_resource.c:175",
+                    "(id != NULL) && (data_set != NULL)"
+                );
+                continue;
+            };
             for r in rscs_matching_id(ws, &id) {
                 if ws.resources[r].variant == Variant::Native {
                     process_rsc_history(ws, entry, r, n);

@@ -303,6 +303,21 @@ pub fn create_actions(ws: &mut WorkingSet, r: RscId) {
         multiply_active = num_clean > 1;
     }
     if multiply_active {
+        let class = ws
+            .doc
+            .attr(ws.resources[r].xml, "class")
+            .unwrap_or("Untyped");
+        let how = match ws.resources[r].recovery_type {
+            Recovery::StopOnly => "shutting it down",
+            Recovery::StopStart => "attempting recovery",
+            Recovery::Block => "waiting for an administrator",
+            Recovery::StopUnexpected => "stopping unexpected instances",
+        };
+        crate::log_err!(
+            "pcmk__primitive_create_actions",
+            "{class} resource {} might be active on {num_all} nodes ({how})",
+            ws.resources[r].id
+        );
         match ws.resources[r].recovery_type {
             Recovery::StopStart => need_stop = true,
             Recovery::StopUnexpected => {

@@ -108,6 +108,11 @@ fn valid_network(data: &mut BundleData) -> bool {
     }
     if data.control_port.is_some() {
         if data.nreplicas_per_host > 1 {
+            crate::config_err!(
+                "valid_network",
+                "Specifying the 'control-port' for {} requires 'replicas-per-host=1'",
+                data.prefix
+            );
             data.nreplicas_per_host = 1;
         }
         return true;
@@ -453,6 +458,12 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
             if let Some(s) = source.filter(|s| !s.is_empty()) {
                 let t = target.unwrap_or_else(|| s.clone());
                 data.ports.push((s, t));
+            } else {
+                crate::config_err!(
+                    "pe__unpack_bundle",
+                    "Invalid port directive {}",
+                    ws.doc.id(c).unwrap_or("(null)")
+                );
             }
         }
     }
@@ -472,6 +483,12 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
                     need_log_mount = false;
                 }
                 data.mounts.push((s, t, options, subdir));
+            } else {
+                crate::config_err!(
+                    "pe__unpack_bundle",
+                    "Invalid mount directive {}",
+                    ws.doc.id(c).unwrap_or("(null)")
+                );
             }
         }
     }
@@ -514,6 +531,12 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
             ws.doc.copy(p, Some(clone));
             xml_resource = Some(clone);
         } else {
+            crate::config_err!(
+                "pe__unpack_bundle",
+                "Cannot control {} inside {} without either ip-range-start or control-port",
+                ws.resources[r].id,
+                ws.doc.id(p).unwrap_or("(null)")
+            );
             return false;
         }
     }
@@ -579,6 +602,11 @@ pub fn unpack_bundle(ws: &mut WorkingSet, r: RscId) -> bool {
     }
     for rep in replicas.iter_mut() {
         if create_replica_resources(ws, r, &mut data, rep).is_err() {
+            crate::config_err!(
+                "pe__unpack_bundle",
+                "Failed unpacking resource {}",
+                ws.resources[r].id
+            );
             return false;
         }
         if let (Some(child), Some(container)) = (rep.child, rep.container) {

@@ -166,6 +166,12 @@ pub fn get_failcount(
         last_failure = last;
     }
     if failcount > 0 && ws.resources[r].failure_timeout != 0 && block_failure(ws, n, r, xml_op) {
+        crate::config_warn!(
+            "pe_get_failcount",
+            "Ignoring failure timeout {} for {} because it conflicts with on-fail=block",
+            ws.resources[r].failure_timeout,
+            ws.resources[r].id
+        );
         ws.resources[r].failure_timeout = 0;
     }
     if flags & FC_EFFECTIVE != 0

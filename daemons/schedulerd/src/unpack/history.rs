@@ -531,12 +531,26 @@ fn unpack_rsc_op_failure(
 }
 
 /// `check_recoverable`.
-fn check_recoverable(ws: &mut WorkingSet, r: RscId, n: NodeId, task: &str) {
+fn check_recoverable(ws: &mut WorkingSet, r: RscId, n: NodeId, task: &str, rc: i32, xml_op: XmlId) {
     if task != "stop" {
         return;
     }
     if ws.can_fence(Some(n)) {
         return;
+    }
+    if crate::diag::active() {
+        let reason = ws.doc.attr(xml_op, "exit-reason");
+        crate::log_err!(
+            "check_recoverable",
+            "No further recovery can be attempted for {} because {task} on {} failed ({}{}{}) at {} | rc={rc} id={}",
+            ws.resources[r].id,
+            ws.nodes[n].uname,
+            ocf_str(rc),
+            if reason.is_some() { ": " } else { "" },
+            reason.unwrap_or(""),
+            last_change_str(ws, xml_op),
+            ws.doc.id(xml_op).unwrap_or("(null)")
+        );
     }
     ws.resources[r].clear(rflags::MANAGED);
     ws.resources[r].set(rflags::BLOCK);
@@ -615,14 +629,14 @@ fn remap_operation(
         OCF_UNIMPLEMENT_FEATURE => {
             let interval = util::value_ms(ws.doc.attr(xml_op, "interval"));
             if interval == 0 {
-                check_recoverable(ws, r, n, &task);
+                check_recoverable(ws, r, n, &task, *rc, xml_op);
                 *status = EXEC_ERROR_HARD;
             } else {
                 *status = EXEC_NOT_SUPPORTED;
             }
         }
         OCF_NOT_INSTALLED | OCF_INVALID_PARAM | OCF_INSUFFICIENT_PRIV => {
-            check_recoverable(ws, r, n, &task);
+            check_recoverable(ws, r, n, &task, *rc, xml_op);
             *status = EXEC_ERROR_HARD;
         }
         _ => {
@@ -806,6 +820,26 @@ fn update_resource_state(
     }
 }
 
+/// `services_ocf_exitcode_str`.
+fn ocf_str(rc: i32) -> &'static str {
+    pcmk_results::OcfExit::from_raw(rc).description()
+}
+
+/// `last_change_str`: when an operation's result changed, as
+/// `pcmk__epoch2str` without the day of the week.
+pub fn last_change_str(ws: &WorkingSet, xml_op: XmlId) -> String {
+    ws.doc
+        .attr(xml_op, "last-rc-change")
+        .and_then(|v| util::scan_ll(v).ok())
+        .map(|t| {
+            let s = crate::iso8601::ctime(t);
+            s.split_once(' ')
+                .map_or(s.clone(), |(_, rest)| rest.to_owned())
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown time".to_owned())
+}
+
 /// `unpack_rsc_op`: apply one history entry to a resource's state.
 pub fn unpack_rsc_op(
     ws: &mut WorkingSet,
@@ -818,12 +852,18 @@ pub fn unpack_rsc_op(
     let target_rc = target_rc_from_xml(ws, xml_op);
     let task_key = get_op_key(ws, xml_op);
     let Some(task) = ws.doc.attr(xml_op, "operation").map(str::to_owned) else {
+        crate::check_failed!("unpack_rsc_op", "unpack.c:3969", "task != NULL");
         return;
     };
     let mut rc = util::value_int(ws.doc.attr(xml_op, "rc-code")).unwrap_or(0);
     let mut status = util::value_int(ws.doc.attr(xml_op, "op-status")).unwrap_or(-2);
     let interval = util::value_ms(ws.doc.attr(xml_op, "interval"));
     if !(EXEC_PENDING..=EXEC_MAX).contains(&status) {
+        crate::check_failed!(
+            "unpack_rsc_op",
+            "unpack.c:3970",
+            "(status >= PCMK_EXEC_PENDING) && (status <= PCMK_EXEC_MAX)"
+        );
         return;
     }
     if task == "notify" || task == "meta-data" {
@@ -865,7 +905,17 @@ pub fn unpack_rsc_op(
         return;
     }
     match status {
-        EXEC_CANCELLED => return,
+        EXEC_CANCELLED => {
+            crate::config_err!(
+                "unpack_rsc_op",
+                "Resource history contains cancellation '{}' ({task} of {} on {} at {})",
+                ws.doc.id(xml_op).unwrap_or("(null)"),
+                ws.resources[r].id,
+                ws.nodes[n].uname,
+                last_change_str(ws, xml_op)
+            );
+            return;
+        }
         EXEC_PENDING => {
             if task == "start" {
                 ws.resources[r].set(rflags::START_PENDING);
@@ -928,9 +978,28 @@ pub fn unpack_rsc_op(
         }
     } else {
         unpack_rsc_op_failure(ws, r, n, rc, xml_op, last_failure, on_fail);
+        let reason = ws.doc.attr(xml_op, "exit-reason").unwrap_or("").to_owned();
+        let sep = if reason.is_empty() { "" } else { ": " };
         if status == EXEC_ERROR_HARD {
+            if rc != OCF_NOT_INSTALLED {
+                crate::log_err!(
+                    "unpack_rsc_op",
+                    "Preventing {} from restarting on {} because of hard failure ({}{sep}{reason})| rc={rc} id={}",
+                    ws.resources[parent].id,
+                    ws.nodes[n].uname,
+                    ocf_str(rc),
+                    ws.doc.id(xml_op).unwrap_or("(null)")
+                );
+            }
             resource_location(ws, parent, Some(n), -INFINITY, "hard-error");
         } else if status == EXEC_ERROR_FATAL {
+            crate::log_err!(
+                "unpack_rsc_op",
+                "Preventing {} from restarting anywhere because of fatal failure ({}{sep}{reason}) | rc={rc} id={}",
+                ws.resources[parent].id,
+                ocf_str(rc),
+                ws.doc.id(xml_op).unwrap_or("(null)")
+            );
             resource_location(ws, parent, None, -INFINITY, "fatal-error");
         }
     }

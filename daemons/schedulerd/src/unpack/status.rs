@@ -791,7 +791,13 @@ fn unpack_shutdown_lock(ws: &mut WorkingSet, entry: XmlId, r: RscId, n: NodeId) 
 
 /// `unpack_lrm_resource`.
 fn unpack_lrm_resource(ws: &mut WorkingSet, n: NodeId, entry: XmlId) -> Option<RscId> {
-    let rsc_id = ws.doc.id(entry)?.to_owned();
+    let Some(rsc_id) = ws.doc.id(entry).map(str::to_owned) else {
+        crate::log_warn!(
+            "unpack_lrm_resource",
+            "Ignoring malformed lrm_resource entry without id"
+        );
+        return None;
+    };
     let mut ops: Vec<XmlId> = ws.doc.children_named(entry, "lrm_rsc_op").collect();
     ops.reverse();
     if !ws.is_set(wsflags::SHUTDOWN_LOCK) && ops.is_empty() {
