@@ -1,5 +1,6 @@
 //! `crm_verify` against the reference: every CIB of the scheduler corpus
-//! and a few thousand deterministic mutants of the smaller ones (attributes
+//! (every fourth one also with `-V`, every 25th also on standard input
+//! with `-p`) and a few thousand deterministic mutants of the smaller ones (attributes
 //! and elements dropped or renamed, out-of-range values, wrong or too old
 //! `validate-with`, scheduler-level misconfigurations, malformed XML) go
 //! through `/usr/sbin/crm_verify` and ours. Exit codes must match (the
@@ -395,9 +396,15 @@ fn compare(
 ) {
     let path = file.to_string_lossy().into_owned();
     let mut args: Vec<&str> = extra.to_vec();
-    args.extend(["-x", &path]);
-    let r = run(refbin, &args, None);
-    let o = run(ourbin, &args, None);
+    // "-p" in `extra` means: the file on standard input instead of -x.
+    let stdin = if extra.contains(&"-p") {
+        Some(std::fs::read(file).unwrap_or_default())
+    } else {
+        args.extend(["-x", &path]);
+        None
+    };
+    let r = run(refbin, &args, stdin.as_deref());
+    let o = run(ourbin, &args, stdin.as_deref());
     let keep = |why: &str| {
         // ATRIUM_CRM_VERIFY_KEEP=<dir> keeps each differing input there.
         if let Some(dir) = std::env::var_os("ATRIUM_CRM_VERIFY_KEEP") {
@@ -523,6 +530,9 @@ fn crm_verify_matches_reference_on_corpus_and_mutants() {
         compare(&corpus, &label, &files[i], &[], &refbin, &ourbin);
         if i % 4 == 0 {
             compare(&corpus, &label, &files[i], &["-V"], &refbin, &ourbin);
+        }
+        if i % 25 == 0 {
+            compare(&corpus, &label, &files[i], &["-p"], &refbin, &ourbin);
         }
     });
 

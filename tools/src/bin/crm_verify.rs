@@ -25,38 +25,38 @@ use pcmk_tools::log::{self, Level};
 use pcmk_tools::options::{Arg, CommandSpec, OptionEntry, OptionGroup, OutputSpec};
 use pcmk_xml::Element;
 
-const SUMMARY: &str = "Check a Pacemaker configuration for errors
+const SUMMARY: &str = "Look for problems in a Pacemaker configuration
 
-Check the well-formedness of a complete Pacemaker XML configuration,
-its conformance to the configured schema, and the presence of common
-misconfigurations. Problems reported as errors must be fixed before the
-cluster will work properly. It is left to the administrator to decide
-whether to fix problems reported as warnings.";
+Reads a whole CIB and checks that it is well-formed XML, that it is valid
+against the schema it names, and that the scheduler finds nothing wrong in
+it. Errors must be corrected before a cluster can run this configuration;
+warnings point at settings that are probably not what was meant, and are
+left to the administrator's judgement.";
 
 const DATA: &[OptionEntry] = &[
     OptionEntry::flag(
         "live-check",
         Some('L'),
-        "Check the configuration used by the running cluster",
+        "Check the CIB of the running cluster",
     ),
     OptionEntry::with_value(
         "xml-file",
         Some('x'),
         Arg::Filename,
         "FILE",
-        "Check the configuration in the named file",
+        "Check the CIB in this file",
     ),
     OptionEntry::flag(
         "xml-pipe",
         Some('p'),
-        "Check the configuration piped in via stdin",
+        "Check the CIB read from standard input",
     ),
     OptionEntry::with_value(
         "xml-text",
         Some('X'),
         Arg::String,
         "XML",
-        "Check the configuration in the supplied string",
+        "Check the CIB given as this string",
     ),
 ];
 
@@ -65,16 +65,16 @@ const ADDITIONAL: &[OptionEntry] = &[OptionEntry::with_value(
     Some('S'),
     Arg::Filename,
     "FILE",
-    "Save verified XML to named file (most useful with -L)",
+    "Also write the checked XML to this file (handy with -L)",
 )];
 
 const DESCRIPTION: &str = "Examples:
 
-Check the consistency of the configuration in the running cluster:
+Look for problems in the configuration the cluster is running:
 
 \tcrm_verify --live-check
 
-Check the consistency of the configuration in a given file and produce verbose output:
+Look for problems in a saved CIB, showing each error found:
 
 \tcrm_verify --xml-file file.xml --verbose
 
@@ -173,10 +173,17 @@ fn run(tool: &mut Tool<'_>) -> CrmExit {
         tool.set_error("No configuration source specified.  Use --help for usage information.");
         return CrmExit::ERROR;
     };
-    let url = file
-        .as_ref()
-        .map(|f| Path::new(f).display().to_string())
-        .filter(|f| f != "-");
+    // libxml2 names a file it read in its messages ("unknown.xml" for
+    // standard input read as a file); text parsed from memory (-X, -p) has
+    // no name, and its messages say "Entity: line N" or nothing.
+    let cib_file = std::env::var_os("CIB_file").filter(|_| live);
+    let url = cib_file.as_ref().or(file.as_ref()).map(|f| {
+        if f == "-" {
+            "unknown.xml".to_owned()
+        } else {
+            Path::new(f).display().to_string()
+        }
+    });
     verify(tool, input, live, url.as_deref())
 }
 
@@ -212,24 +219,34 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
     let mut config_error = false;
     let mut config_warning = false;
     let validator = pcmk_schema::Validator::global();
-    let check = pcmk_schema::validate_xml(
-        validator,
-        &mut cib,
-        source.as_deref(),
-        None,
-        Some(url.unwrap_or("unknown.xml")),
-    );
+    let check = pcmk_schema::validate_xml(validator, &mut cib, source.as_deref(), None, url);
     for m in &check.messages {
-        eprintln!("{m}");
+        if !had_status && m.element.as_deref() == Some("status") {
+            // The reference's added status node has no line number.
+            let mut m = m.clone();
+            m.line = 0;
+            eprintln!("{m}");
+        } else {
+            eprintln!("{m}");
+        }
     }
     let mut valid = check.valid;
     let claimed = cib.attr("validate-with").unwrap_or("none");
     if valid && !duplicates.is_empty() && claimed != "none" {
-        let doc = url.unwrap_or("unknown.xml");
         for d in &duplicates {
             let (line, el) = (d.line, &d.element);
-            eprintln!("{doc}:{line}: element {el}: Relax-NG validity error : Invalid attribute {} for element {el}", d.attr);
-            eprintln!("{doc}:{line}: element {el}: Relax-NG validity error : Element {} has extra content: {el}", d.parent);
+            let at = match url {
+                Some(doc) => format!("{doc}:{line}: "),
+                None => format!("Entity: line {line}: "),
+            };
+            eprintln!(
+                "{at}element {el}: Relax-NG validity error : Invalid attribute {} for element {el}",
+                d.attr
+            );
+            eprintln!(
+                "{at}element {el}: Relax-NG validity error : Element {} has extra content: {el}",
+                d.parent
+            );
         }
         valid = false;
     }
@@ -327,7 +344,12 @@ fn verify(tool: &mut Tool<'_>, input: Input, live: bool, url: Option<&str>) -> C
 
 /// `filename2xml`: a file (`-` is standard input; `.bz2` decompressed).
 fn read_path(path: &Path) -> Option<Input> {
-    if path.as_os_str() == "-" || path.extension().is_some_and(|e| e == "bz2") {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).ok()?;
+        return parse_text(&buf);
+    }
+    if path.extension().is_some_and(|e| e == "bz2") {
         let parsed = pcmk_xml::read_file(path).ok()?;
         let mut cib = parsed.root?;
         cib.strip_text();

@@ -638,6 +638,14 @@ fn update_resource_action_runnable(ws: &mut WorkingSet, a: ActionId, for_graph: 
             let node = &ws.nodes[n];
             if !is_dc && !node.online && (!ws.is_guest(n) || node.remote_requires_reset) {
                 ws.actions[a].clear(aflags::RUNNABLE);
+                if for_graph {
+                    crate::log_warn!(
+                        "update_resource_action_runnable",
+                        "{} on {} is unrunnable (node is offline)",
+                        ws.actions[a].uuid,
+                        ws.nodes[n].uname
+                    );
+                }
                 if ws.resources[rsc].is_set(rflags::MANAGED)
                     && for_graph
                     && ws.actions[a].task.eq_ignore_ascii_case("stop")
@@ -647,6 +655,14 @@ fn update_resource_action_runnable(ws: &mut WorkingSet, a: ActionId, for_graph: 
                 }
             } else if !is_dc && node.pending {
                 ws.actions[a].clear(aflags::RUNNABLE);
+                if for_graph {
+                    crate::log_warn!(
+                        "update_resource_action_runnable",
+                        "Action {} on {} is unrunnable (node is pending)",
+                        ws.actions[a].uuid,
+                        ws.nodes[n].uname
+                    );
+                }
             } else if act.needs == Needs::Nothing {
                 set_reason(ws, a, None, true);
                 if ws.is_guest(n) && !ws.can_fence(Some(n)) {

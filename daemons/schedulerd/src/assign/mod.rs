@@ -291,6 +291,13 @@ pub fn threshold_reached(ws: &mut WorkingSet, r: RscId, n: NodeId) -> Option<Rsc
     };
     let remaining = ws.resources[r].migration_threshold - fail_count;
     if remaining <= 0 {
+        crate::log_warn!(
+            "pcmk__threshold_reached",
+            "{} cannot run on {} due to reaching migration threshold (clean up resource to allow again)| failures={fail_count} migration-threshold={}",
+            ws.resources[to_ban].id,
+            ws.nodes[n].uname,
+            ws.resources[r].migration_threshold
+        );
         Some(to_ban)
     } else {
         None

@@ -155,6 +155,12 @@ fn ordering_is_invalid(
             ws.actions[input.action].node,
         ) {
             if rsc_corresponds_to_guest(ws, arsc, inode) {
+                crate::log_warn!(
+                    "ordering_is_invalid",
+                    "Invalid ordering constraint between {} and {}",
+                    ws.resources[ws.actions[input.action].rsc.unwrap_or(arsc)].id,
+                    ws.resources[arsc].id
+                );
                 return true;
             }
         }

@@ -481,6 +481,20 @@ fn unpack_rsc_op_failure(
     *last_failure = Some(xml_op);
     let is_probe = xe_is_probe(ws, xml_op);
     if !(!ws.is_set(wsflags::SYMMETRIC_CLUSTER) && rc == OCF_NOT_INSTALLED) {
+        if crate::diag::active() {
+            let reason = ws.doc.attr(xml_op, "exit-reason").unwrap_or("");
+            crate::log_warn!(
+                "unpack_rsc_op_failure",
+                "Unexpected result ({}{}{reason}) was recorded for {} of {} on {} at {} | rc={rc} id={}",
+                ocf_str(rc),
+                if reason.is_empty() { "" } else { ": " },
+                if is_probe { "probe" } else { task.as_str() },
+                ws.resources[r].id,
+                ws.nodes[n].uname,
+                last_change_str(ws, xml_op),
+                ws.doc.id(xml_op).unwrap_or("(null)")
+            );
+        }
         record_failed_op(ws, xml_op, n, r);
     }
     let (action_on_fail, fail_role) = on_fail_for(ws, r, &key, &task);
@@ -942,6 +956,13 @@ pub fn unpack_rsc_op(
         EXEC_NOT_INSTALLED => {
             let (fs, _) = on_fail_for(ws, r, &task_key, &task);
             if fs == OnFail::Ignore {
+                crate::log_warn!(
+                    "unpack_rsc_op",
+                    "Cannot ignore failed {task} of {} on {}: Resource agent doesn't exist | status={status} rc={rc} id={}",
+                    ws.resources[r].id,
+                    ws.nodes[n].uname,
+                    ws.doc.id(xml_op).unwrap_or("(null)")
+                );
                 *on_fail = OnFail::Migrate;
             }
             resource_location(ws, parent, Some(n), -INFINITY, "hard-error");
@@ -966,6 +987,19 @@ pub fn unpack_rsc_op(
     if failure_strategy == OnFail::Ignore
         || (failure_strategy == OnFail::RestartContainer && task == "stop")
     {
+        if crate::diag::active() {
+            let reason = ws.doc.attr(xml_op, "exit-reason").unwrap_or("");
+            crate::log_warn!(
+                "unpack_rsc_op",
+                "Pretending failed {task} ({}{}{reason}) of {} on {} at {} succeeded | rc={rc} id={}",
+                ocf_str(rc),
+                if reason.is_empty() { "" } else { ": " },
+                ws.resources[r].id,
+                ws.nodes[n].uname,
+                last_change_str(ws, xml_op),
+                ws.doc.id(xml_op).unwrap_or("(null)")
+            );
+        }
         update_resource_state(ws, r, n, xml_op, &task, target_rc, *last_failure, on_fail);
         let uname = ws.nodes[n].uname.clone();
         ws.doc.set_attr(xml_op, "uname", &uname);

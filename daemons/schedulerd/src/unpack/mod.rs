@@ -137,6 +137,15 @@ pub fn cluster_status(ws: &mut WorkingSet) {
     ws.rsc_defaults = ws.xpath_single("rsc_defaults");
     let section = ws.xpath_single("crm_config");
     config::unpack_config(ws, section);
+    if !ws.is_set(wsflags::QUICK_LOCATION)
+        && !ws.is_set(wsflags::HAVE_QUORUM)
+        && ws.no_quorum_policy != QuorumPolicy::Ignore
+    {
+        crate::log_warn!(
+            "cluster_status",
+            "Fencing and resource management disabled due to lack of quorum"
+        );
+    }
 
     let section = ws.xpath_single("nodes");
     nodes::unpack_nodes(ws, section);

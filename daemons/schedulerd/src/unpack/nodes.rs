@@ -575,6 +575,13 @@ pub fn determine_online_status(ws: &mut WorkingSet, state: XmlId, n: NodeId) {
         node.fixed = true;
         node.weight = -INFINITY;
     }
+    if node.kind != NodeType::Ping && node.unclean {
+        crate::log_warn!(
+            "determine_online_status",
+            "{} is unclean",
+            ws.nodes[n].uname
+        );
+    }
 }
 
 /// `determine_remote_online_status`.
@@ -644,6 +651,12 @@ pub fn fence_node(ws: &mut WorkingSet, n: NodeId, reason: &str, priority_delay: 
             if !ws.resources[rsc].is_set(rflags::MANAGED) {
                 // not fencing: guest resource is unmanaged
             } else {
+                crate::log_warn!(
+                    "pe_fence_node",
+                    "Guest node {} will be fenced (by recovering its guest resource {}): {reason}",
+                    ws.nodes[n].uname,
+                    ws.resources[rsc].id
+                );
                 ws.nodes[n].remote_requires_reset = true;
                 ws.resources[rsc].set(rflags::FAILED | rflags::STOP);
             }
@@ -658,12 +671,36 @@ pub fn fence_node(ws: &mut WorkingSet, n: NodeId, reason: &str, priority_delay: 
             // connection is unmanaged
         } else if !ws.nodes[n].remote_requires_reset {
             ws.nodes[n].remote_requires_reset = true;
+            if crate::diag::active() {
+                let how = if ws.can_fence(Some(n)) {
+                    "will be fenced"
+                } else {
+                    "is unclean"
+                };
+                crate::log_warn!(
+                    "pe_fence_node",
+                    "Remote node {} {how}: {reason}",
+                    ws.nodes[n].uname
+                );
+            }
         }
         ws.nodes[n].unclean = true;
         crate::actions::fencing::fence_op(ws, n, None, true, Some(reason), false);
     } else if ws.nodes[n].unclean {
         // already marked
     } else {
+        if crate::diag::active() {
+            let how = if ws.can_fence(Some(n)) {
+                "will be fenced"
+            } else {
+                "is unclean"
+            };
+            crate::log_warn!(
+                "pe_fence_node",
+                "Cluster node {} {how}: {reason}",
+                ws.nodes[n].uname
+            );
+        }
         ws.nodes[n].unclean = true;
         crate::actions::fencing::fence_op(ws, n, None, true, Some(reason), priority_delay);
     }
