@@ -5,8 +5,8 @@
 //! kill -9 of node 3 and more updates while it is down, node 3 comes back
 //! and is resynchronised.
 //!
-//! `ATRIUM_BASED_UPDATES` sets the number of updates (default 250; the
-//! acceptance figure is 500). Needs root, the reference packages and the
+//! `ATRIUM_BASED_UPDATES` sets the number of updates (default 500, the
+//! acceptance figure). Needs root, the reference packages and the
 //! lab; skips otherwise.
 // Ref: daemons/based/based_callbacks.c (cib_process_request, forwarding),
 // daemons/based/based_messages.c (sync, ping)
@@ -70,7 +70,7 @@ fn count(lab: &Lab, i: usize) -> usize {
 }
 
 fn scenario(ours: &[usize]) {
-    let n = based_common::env_count("ATRIUM_BASED_UPDATES", 250);
+    let n = based_common::env_count("ATRIUM_BASED_UPDATES", 500);
     let based = based_common::based();
     let mut cfg = LabConfig::new(3);
     for &i in ours {

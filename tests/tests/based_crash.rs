@@ -2,8 +2,8 @@
 //! node without a cluster) takes a stream of updates from an in-process
 //! client while a killer thread sends it SIGKILL after a random (seeded)
 //! delay (up to `ATRIUM_BASED_CRASH_MAX_DELAY_MS`, default 500), again and
-//! again, until `ATRIUM_BASED_CRASH_WRITES` updates (default 300; the
-//! acceptance figure is 1000) have been acknowledged in total. After every
+//! again, until `ATRIUM_BASED_CRASH_WRITES` updates (default 1000, the
+//! acceptance figure) have been acknowledged in total. After every
 //! kill:
 //!
 //! - the cib.xml left on disk verifies: its cib.xml.sig is the reference's
@@ -156,7 +156,7 @@ fn kill_9_during_writes_never_corrupts_or_reorders_the_cib() {
     if let Some(why) = lab::skip_reason(Stack::Pacemaker) {
         skip!("{why}");
     }
-    let writes = based_common::env_count("ATRIUM_BASED_CRASH_WRITES", 300);
+    let writes = based_common::env_count("ATRIUM_BASED_CRASH_WRITES", 1000);
     let seed = based_common::env_count("ATRIUM_BASED_CRASH_SEED", 0x5eed) as u64;
     let max_delay_ms = based_common::env_count("ATRIUM_BASED_CRASH_MAX_DELAY_MS", 500) as u64;
     let mut rng = Rng(seed.max(1));
