@@ -213,8 +213,10 @@ fn kill_9_during_writes_never_corrupts_or_loses_acknowledged_updates() {
         kills += 1;
         drop(cib);
         gone(&lab, &pid);
-        // Ring buffers of the dead daemon's connections (its own to clean
-        // up, which a SIGKILL prevents; our client removes its share).
+        // The ring buffers of our connection to the dead daemon: a client
+        // removes them when it finds the server's pid gone, but ours runs
+        // in another pid namespace than the node's daemon, so it cannot
+        // tell (libqb's could not either).
         let shm = lab
             .sh(1, "ls /dev/shm | wc -l; rm -rf /dev/shm/qb-*")
             .expect("shm");
