@@ -569,11 +569,22 @@ pub struct WriteError {
 /// and its digest. Returns the digest.
 #[doc(alias = "cib_file_write_with_digest")]
 pub fn write_cib(
-    cib: &Element,
+    cib: Element,
     dir: &Path,
     last_written: &str,
     owner: Option<Owner>,
 ) -> Result<String, WriteError> {
+    // Prepared in place (the caller's copy is ours to change) and turned
+    // into text first, so that the tree is freed before the file on disk
+    // is read: at most one of them is in memory at a time.
+    let mut prepared = cib;
+    store::prepare_for_disk(&mut prepared, last_written);
+    let text = prepared.to_formatted();
+    let digest = pcmk_xml::digest::on_disk(&prepared);
+    let v = |n: &str| prepared.attr(n).unwrap_or("0").to_owned();
+    let (admin_epoch, epoch) = (v("admin_epoch"), v("epoch"));
+    drop(prepared);
+
     let path = dir.join("cib.xml");
     let sig = sig_of(&path);
     let fail = |code: CrmExit, reason: String| WriteError {
@@ -620,10 +631,6 @@ pub fn write_cib(
         .display()
     );
 
-    let mut prepared = cib.clone();
-    store::prepare_for_disk(&mut prepared, last_written);
-    let text = prepared.to_formatted();
-    let digest = pcmk_xml::digest::on_disk(&prepared);
     let save_err = |what: &str, e: io::Error| {
         log!(
             Level::Error,
@@ -635,13 +642,11 @@ pub fn write_cib(
         fail(CrmExit::CANTCREAT, format!("{what}: {e}"))
     };
     let tmp_cib = write_temp(dir, text.as_bytes(), owner).map_err(|e| save_err("the CIB", e))?;
-    let v = |n: &str| prepared.attr(n).unwrap_or("0").to_owned();
+    drop(text);
     log!(
         Level::Info,
         "cib_file_write_with_digest",
-        "Wrote version {}.{}.0 of the CIB to disk (digest: {digest})",
-        v("admin_epoch"),
-        v("epoch")
+        "Wrote version {admin_epoch}.{epoch}.0 of the CIB to disk (digest: {digest})"
     );
     let tmp_sig = match write_temp(dir, digest.as_bytes(), owner) {
         Ok(p) => p,
@@ -708,11 +713,11 @@ mod tests {
         cib.first_element_mut("status")
             .unwrap()
             .push_element(Element::new("node_state").with_attr("id", "1"));
-        let d = write_cib(&cib, &dir, "Thu Jan  1 00:00:00 1970", None).unwrap();
+        let d = write_cib(cib.clone(), &dir, "Thu Jan  1 00:00:00 1970", None).unwrap();
         assert_eq!(fs::read_to_string(dir.join("cib.xml.sig")).unwrap(), d);
         let back = store::read_and_verify(&dir.join("cib.xml"), None).unwrap();
         assert!(back.first_element("status").is_none());
-        write_cib(&cib, &dir, "x", None).unwrap();
+        write_cib(cib.clone(), &dir, "x", None).unwrap();
         assert!(dir.join("cib-1.raw").exists());
 
         // A hand edit (whitespace between elements does not count, inside
@@ -725,7 +730,7 @@ mod tests {
             text.replace("epoch=\"7\"", "epoch=\"7 \""),
         )
         .unwrap();
-        assert!(write_cib(&cib, &dir, "y", None).is_err());
+        assert!(write_cib(cib.clone(), &dir, "y", None).is_err());
         // (Ownership checks need the daemon user; call the loader parts.)
         let kept = archive(&dir, &dir.join("cib.xml")).unwrap();
         assert!(kept

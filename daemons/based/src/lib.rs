@@ -15,14 +15,17 @@
 //! - [`cli`]: command line and `metadata` (pure).
 //! - [`disk`]: loading the CIB at start and writing it (I/O).
 //! - [`log`]: the log file in the reference's format (I/O).
+//! - [`memory`]: returning freed memory to the system (the only unsafe
+//!   code: two glibc calls).
 //! - [`shell`]: the tokio main loop around the engine: IPC servers, CPG,
 //!   the writer thread, timers, signals (I/O).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod disk;
 pub mod engine;
 pub mod log;
+pub mod memory;
 pub mod notify;
 pub mod ops;
 pub mod shell;

@@ -59,6 +59,7 @@ pub fn main(argv: &[OsString]) -> u8 {
         return 0;
     }
     log::init(&LogConfig::from_env("pacemaker-based", args.verbosity));
+    crate::memory::init();
     if args.stand_alone {
         if let Err(code) = become_daemon_user() {
             return code;
@@ -475,13 +476,15 @@ fn writer_thread(
             cib = c;
         }
         let when = now().ctime();
-        let outcome = match disk::write_cib(&cib, &root, &when, owner) {
+        let outcome = match disk::write_cib(cib, &root, &when, owner) {
             Ok(_) => WriteOutcome::Written,
             Err(e) => WriteOutcome::Failed {
                 exit_code: e.exit_code,
                 reason: e.reason,
             },
         };
+        // The copies this write made are gone: give their pages back.
+        crate::memory::release();
         if tx.send(Input::Written { seq, outcome }).is_err() {
             return;
         }

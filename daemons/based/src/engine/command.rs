@@ -48,8 +48,9 @@ impl Engine {
         if !privileged && op.needs_privileges() {
             rc = -EACCES;
         }
+        // `input` borrows from `request`, which outlives this call: no copy
+        // of a (possibly whole-CIB) input is needed.
         let (input, section) = ops::prepare(op, request);
-        let input = input.cloned();
         let section = section.map(str::to_owned);
 
         if rc == 0 && !op.modifies() {
@@ -80,7 +81,7 @@ impl Engine {
             let (r, out) = self.write_op(
                 op,
                 request,
-                input.as_ref(),
+                input,
                 section.as_deref(),
                 call_options,
                 manage_counters,
@@ -91,14 +92,20 @@ impl Engine {
         }
 
         let reply = (call_options & opt::DISCARD_REPLY == 0).then(|| {
-            message::reply_xml(
+            let mut reply = message::reply_xml(
                 op.name(),
                 call_id.as_deref(),
                 request.attr(field::CLIENTID),
                 call_options,
                 rc,
-                output.as_ref(),
-            )
+                None,
+            );
+            // Move the output (for a query, a copy of the whole CIB) into
+            // the reply rather than copying it once more.
+            if let Some(o) = output {
+                reply.push_element(Element::new(field::CALLDATA).with_child(o));
+            }
+            reply
         });
         (rc, reply)
     }

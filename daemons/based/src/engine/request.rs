@@ -263,7 +263,7 @@ impl Engine {
                 client_name.as_deref().unwrap_or("(null)"),
                 call_id.as_deref().unwrap_or("(null)")
             );
-            self.forward_request(&request, host.as_deref());
+            self.forward_request(request, host.as_deref());
             return;
         }
 
@@ -341,8 +341,16 @@ impl Engine {
         } else if call_options & opt::DISCARD_REPLY != 0 {
             // The caller is not interested in the reply.
         } else if client.is_none() {
-            if let (Some(reply), Some(orig)) = (op_reply.as_ref(), originator.as_deref()) {
-                self.send_peer_reply(reply.clone(), orig);
+            if let Some(orig) = originator.as_deref() {
+                // Keep the reply only when a local client gets it too.
+                let reply = if route.local_notify && client_id.is_some() {
+                    op_reply.clone()
+                } else {
+                    op_reply.take()
+                };
+                if let Some(reply) = reply {
+                    self.send_peer_reply(reply, orig);
+                }
             }
         }
 
@@ -363,8 +371,7 @@ impl Engine {
 
     /// `forward_request()`: send a request to `host`'s CIB manager or to
     /// every node, marked as delegated by us.
-    fn forward_request(&mut self, request: &Element, host: Option<&str>) {
-        let mut fwd = request.clone();
+    fn forward_request(&mut self, mut fwd: Element, host: Option<&str>) {
         fwd.set_attr(field::DELEGATED, self.cfg.our_uname.clone());
         self.commands.push(Command::Cpg {
             to: host.map(str::to_owned),
