@@ -116,6 +116,15 @@ fn hostile_clients_do_not_disturb_the_server() {
         ..ServerConfig::default()
     };
     let _serial = SERIAL.lock().unwrap_or_else(|p| p.into_inner());
+    // A runtime with signal handling (tokio's "signal" feature, enabled
+    // for the workspace by the daemons) opens a process-wide socket pair
+    // the first time one is built and keeps it: count after that.
+    drop(
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
     let fds0 = common::fd_count();
     let f = start("hostile", config);
     let dirs = common::our_server_dirs();
