@@ -1,8 +1,6 @@
 //! Changes to a CIB copy that simulate cluster events
 //! (lib/pacemaker/pcmk_injections.c, `pcmk__create_history_xml`).
 
-use std::collections::HashMap;
-
 use pcmk_xml::{Element, Node};
 
 use crate::output::Out;
@@ -58,9 +56,19 @@ fn child_mut<'a>(parent: &'a mut Element, name: &str) -> &'a mut Element {
 /// Paths (child indices) of the descendants of `e` for which `pred` holds,
 /// in document order (an XPath `//...` search).
 fn find_paths(e: &Element, pred: &dyn Fn(&Element) -> bool) -> Vec<Vec<usize>> {
+    find_paths_within(e, pred, &|_| true)
+}
+
+/// [`find_paths`], looking inside only the elements `descend` accepts.
+fn find_paths_within(
+    e: &Element,
+    pred: &dyn Fn(&Element) -> bool,
+    descend: &dyn Fn(&Element) -> bool,
+) -> Vec<Vec<usize>> {
     fn walk(
         e: &Element,
         pred: &dyn Fn(&Element) -> bool,
+        descend: &dyn Fn(&Element) -> bool,
         path: &mut Vec<usize>,
         out: &mut Vec<Vec<usize>>,
     ) {
@@ -70,13 +78,15 @@ fn find_paths(e: &Element, pred: &dyn Fn(&Element) -> bool) -> Vec<Vec<usize>> {
                 if pred(ce) {
                     out.push(path.clone());
                 }
-                walk(ce, pred, path, out);
+                if descend(ce) {
+                    walk(ce, pred, descend, path, out);
+                }
                 path.pop();
             }
         }
     }
     let mut out = Vec::new();
-    walk(e, pred, &mut Vec::new(), &mut out);
+    walk(e, pred, descend, &mut Vec::new(), &mut out);
     out
 }
 
@@ -101,23 +111,9 @@ fn is_node_state(e: &Element, node: &str) -> bool {
 /// meaningless): their histories are most of a large CIB, and a
 /// simulation looks a node state up for every action.
 fn node_state_paths(cib: &Element, node: &str) -> Vec<Vec<usize>> {
-    fn walk(e: &Element, node: &str, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        for (i, c) in e.children.iter().enumerate() {
-            if let Node::Element(ce) = c {
-                path.push(i);
-                if is_node_state(ce, node) {
-                    out.push(path.clone());
-                }
-                if ce.name() != "node_state" {
-                    walk(ce, node, path, out);
-                }
-                path.pop();
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(cib, node, &mut Vec::new(), &mut out);
-    out
+    find_paths_within(cib, &|e| is_node_state(e, node), &|e| {
+        e.name() != "node_state"
+    })
 }
 
 /// The descendant at a path of child indices, read-only.
@@ -295,64 +291,6 @@ fn expand_plus_plus(target: &mut Element, name: &str, value: &str) -> bool {
     changed
 }
 
-/// How [`xml_update`] matches an update's child to a target child: by
-/// name and `id`, by name and `id-ref`, or (with neither) by name alone.
-#[derive(Clone, PartialEq, Eq, Hash)]
-enum ChildKey {
-    Id(String, String),
-    IdRef(String, String),
-    Name(String),
-}
-
-impl ChildKey {
-    /// The key an update's child is matched with.
-    fn of_update(c: &Element) -> ChildKey {
-        match (c.id(), c.attr("id-ref")) {
-            (Some(id), _) => ChildKey::Id(c.name().to_owned(), id.to_owned()),
-            (None, Some(r)) => ChildKey::IdRef(c.name().to_owned(), r.to_owned()),
-            _ => ChildKey::Name(c.name().to_owned()),
-        }
-    }
-
-    /// Whether target child `t` answers to `key`.
-    fn matches(key: &ChildKey, t: &Element) -> bool {
-        match key {
-            ChildKey::Id(name, id) => t.name() == name && t.id() == Some(id),
-            ChildKey::IdRef(name, r) => t.name() == name && t.attr("id-ref") == Some(r),
-            ChildKey::Name(name) => t.name() == name,
-        }
-    }
-
-    /// Every key a target child answers to.
-    fn of_target(t: &Element) -> impl Iterator<Item = ChildKey> {
-        let name = t.name();
-        [
-            t.id()
-                .map(|id| ChildKey::Id(name.to_owned(), id.to_owned())),
-            t.attr("id-ref")
-                .map(|r| ChildKey::IdRef(name.to_owned(), r.to_owned())),
-            Some(ChildKey::Name(name.to_owned())),
-        ]
-        .into_iter()
-        .flatten()
-    }
-}
-
-/// The first target child answering to each key (a node state holds one
-/// `lrm_resource` per resource: matching each update child by a scan
-/// would make a simulation quadratic in the resources per node).
-fn first_children(target: &Element) -> HashMap<ChildKey, usize> {
-    let mut first = HashMap::new();
-    for (i, c) in target.children.iter().enumerate() {
-        if let Node::Element(te) = c {
-            for key in ChildKey::of_target(te) {
-                first.entry(key).or_insert(i);
-            }
-        }
-    }
-    first
-}
-
 /// `pcmk__xml_update` without diff semantics: merge `update` into `target`
 /// (children matched by name and id, the first match wins). Whether
 /// anything changed.
@@ -366,40 +304,29 @@ fn xml_update(target: &mut Element, update: &Element) -> bool {
     for (k, v) in attrs {
         changed |= expand_plus_plus(target, &k, &v);
     }
-    let updates = update.elements().count();
-    if updates == 0 {
-        return changed;
-    }
-    // A few update children are matched by a scan, many through an index.
-    let mut first = (updates > 8).then(|| first_children(target));
     for c in update.elements() {
-        let key = ChildKey::of_update(c);
-        let found = match &first {
-            Some(first) => first.get(&key).copied(),
-            None => target.children.iter().position(|t| match t {
-                Node::Element(te) => ChildKey::matches(&key, te),
-                _ => false,
-            }),
+        let (href, val) = match (c.id(), c.attr("id-ref")) {
+            (Some(id), _) => ("id", Some(id)),
+            (None, Some(r)) => ("id-ref", Some(r)),
+            _ => ("", None),
         };
-        let i = match found {
-            Some(i) => i,
+        let pos = target.children.iter().position(|t| match t {
+            Node::Element(te) => {
+                te.name() == c.name() && val.map_or(true, |v| te.attr(href) == Some(v))
+            }
+            _ => false,
+        });
+        let t = match pos {
+            Some(i) => match &mut target.children[i] {
+                Node::Element(te) => te,
+                _ => unreachable!("matched an element"),
+            },
             None => {
                 changed = true;
-                target.push_element(Element::new(c.name()));
-                target.children.len() - 1
+                target.push_element(Element::new(c.name()))
             }
-        };
-        let Node::Element(t) = &mut target.children[i] else {
-            unreachable!("the index holds elements only");
         };
         changed |= xml_update(t, c);
-        // A child just created answers to its keys once the update gave
-        // it its attributes (the reference's scan would find it then).
-        if let Some(first) = first.as_mut() {
-            for k in ChildKey::of_target(t) {
-                first.entry(k).or_insert(i);
-            }
-        }
     }
     changed
 }
