@@ -756,7 +756,7 @@ fn run(o: Opts, verbosity: u32, out: &mut Out) -> (CrmExit, Option<String>) {
         },
     };
     let xml_file = o.xml_file.clone().unwrap_or_default();
-    let target = if o.store && live.is_none() {
+    let target = if o.store && o.xml_file.is_some() {
         xml_file.clone()
     } else if let Some(f) = &o.output_file {
         f.to_string_lossy().into_owned()
